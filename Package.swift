@@ -1,0 +1,34 @@
+// swift-tools-version:6.0
+// botbridge: a self-hosted bot-bridge gateway. Zero package dependencies by design:
+// only Foundation, Glibc/Dispatch/Synchronization, and the system libraries sqlite3 and curl.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "botbridge",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "botbridge", targets: ["botbridge"]),
+    ],
+    targets: [
+        // C at the edge: module maps and typed static-inline shims, nothing else.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // epoll and eventfd, which Swift's Glibc module does not export.
+        .systemLibrary(name: "CLinux"),
+
+        .target(name: "Logging", swiftSettings: strict),
+        .target(name: "HTTP", dependencies: ["CLinux", "Logging"], swiftSettings: strict),
+        .target(name: "HTTPClient", dependencies: ["CCurl", "Logging"], swiftSettings: strict),
+        .executableTarget(name: "botbridge", dependencies: ["HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
+
+        .testTarget(name: "LoggingTests", dependencies: ["Logging"], swiftSettings: strict),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Logging"], swiftSettings: strict),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP", "Logging"], swiftSettings: strict),
+        .testTarget(name: "botbridgeTests", dependencies: ["botbridge", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,27 @@
+import Logging
+
+/// What the server calls for each request. `Router` is the usual one.
+public protocol HTTPResponder: Sendable {
+    /// The body limit for this request's route, or nil for the server default. Asked before the
+    /// body is read, so an oversized request is refused with 413 without reading it.
+    func bodyLimit(for head: HTTPRequestHead) -> Int?
+
+    /// Produces the response. Errors must already be turned into responses.
+    func respond(to request: HTTPRequest, context: RequestContext) async -> HTTPResponse
+}
+
+/// Per-request values a handler receives besides the request.
+public struct RequestContext: Sendable {
+    public var requestID: String
+    /// The server's logger with this request's `request_id` attached.
+    public var logger: Logger
+    /// Path parameters captured by the matched route pattern.
+    public var parameters: RouteParameters = RouteParameters()
+    /// The matched route pattern, e.g. `/channels/{channel}/webhook`.
+    public var route: String?
+
+    public init(requestID: String = RequestID.make(), logger: Logger = .silent) {
+        self.requestID = requestID
+        self.logger = logger
+    }
+}

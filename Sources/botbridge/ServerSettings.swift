@@ -1,0 +1,78 @@
+import Foundation
+import HTTP
+import Logging
+
+/// The `server` section of botbridge.json: listen address, logging and HTTP limits.
+///
+/// Every field is optional and defaults as documented in the README; command-line flags win.
+struct ServerSettings {
+    var listen = ListenAddress(host: "127.0.0.1", port: 8080)
+    var logLevel: LogLevel = .info
+    var logFormat: LogFormat = .logfmt
+    var http = HTTPServerConfiguration()
+
+    /// A configuration problem that names the file and field.
+    struct ConfigError: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
+
+    /// Reads the `server` section of the JSON file at `path`.
+    static func load(path: String) throws(ConfigError) -> ServerSettings {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(message: "\(path): cannot read the file")
+        }
+        let root: Any
+        do { root = try JSONSerialization.jsonObject(with: data) } catch {
+            throw ConfigError(message: "\(path): not valid JSON")
+        }
+        guard let object = root as? [String: Any] else { throw ConfigError(message: "\(path): the top level must be a JSON object") }
+        var settings = ServerSettings()
+        guard let server = object["server"] else { return settings }
+        guard let fields = server as? [String: Any] else { throw ConfigError(message: "\(path): 'server' must be an object") }
+        func field<T>(_ name: String, as: T.Type, _ what: String) throws(ConfigError) -> T? {
+            guard let value = fields[name] else { return nil }
+            guard let typed = value as? T else { throw ConfigError(message: "\(path): 'server.\(name)' must be \(what)") }
+            return typed
+        }
+        func positive(_ name: String) throws(ConfigError) -> Int? {
+            guard let value = try field(name, as: NSNumber.self, "a positive integer") else { return nil }
+            guard value.doubleValue == Double(value.intValue), value.intValue > 0, !(fields[name] is Bool) else {
+                throw ConfigError(message: "\(path): 'server.\(name)' must be a positive integer")
+            }
+            return value.intValue
+        }
+        let known: Set<String> = ["listen", "log_level", "log_format", "event_loops", "max_body_bytes", "max_connections",
+                                  "header_timeout_ms", "body_idle_timeout_ms", "keep_alive_timeout_ms", "handler_timeout_ms",
+                                  "max_requests_per_connection", "shutdown_grace_ms"]
+        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
+            throw ConfigError(message: "\(path): unknown field 'server.\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        if let listen = try field("listen", as: String.self, "a \"host:port\" string") {
+            switch ListenAddress.parse(listen) {
+            case .success(let address): settings.listen = address
+            case .failure(let error): throw ConfigError(message: "\(path): 'server.listen': \(error)")
+            }
+        }
+        if let level = try field("log_level", as: String.self, "a string") {
+            guard let parsed = LogLevel(name: level) else {
+                throw ConfigError(message: "\(path): 'server.log_level' must be one of \(LogLevel.allCases.map(\.description).joined(separator: ", "))")
+            }
+            settings.logLevel = parsed
+        }
+        if let format = try field("log_format", as: String.self, "a string") {
+            guard let parsed = LogFormat(rawValue: format) else { throw ConfigError(message: "\(path): 'server.log_format' must be logfmt or json") }
+            settings.logFormat = parsed
+        }
+        if let v = try positive("event_loops") { settings.http.eventLoopCount = v }
+        if let v = try positive("max_body_bytes") { settings.http.maxBodyBytes = v }
+        if let v = try positive("max_connections") { settings.http.maxConnections = v }
+        if let v = try positive("max_requests_per_connection") { settings.http.maxRequestsPerConnection = v }
+        if let v = try positive("header_timeout_ms") { settings.http.headerTimeout = .milliseconds(v) }
+        if let v = try positive("body_idle_timeout_ms") { settings.http.bodyIdleTimeout = .milliseconds(v) }
+        if let v = try positive("keep_alive_timeout_ms") { settings.http.keepAliveTimeout = .milliseconds(v) }
+        if let v = try positive("handler_timeout_ms") { settings.http.handlerTimeout = .milliseconds(v) }
+        if let v = try positive("shutdown_grace_ms") { settings.http.shutdownGracePeriod = .milliseconds(v) }
+        return settings
+    }
+}

@@ -1,0 +1,4 @@
+import Foundation
+
+let status = await RootCommand.main(Array(CommandLine.arguments.dropFirst()))
+exit(status)
