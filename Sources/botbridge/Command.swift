@@ -1,5 +1,5 @@
 /// A subcommand: parsed options, a validation step, a run step that returns the exit status.
-protocol Command {
+protocol Command: Sendable {
     /// The word that selects it, e.g. `serve`.
     static var name: String { get }
     /// One line for the root help.

@@ -1,5 +1,3 @@
-import Foundation
-
 /// How a request's body is delimited (RFC 9112 §6.3).
 public enum HTTPBodyFraming: Sendable, Equatable {
     case none
@@ -35,28 +33,34 @@ public struct HTTPRequestHead: Sendable {
 
     /// The path part of the target (origin-form, or the path of an absolute-form target), still percent-encoded.
     public var path: Substring {
-        var rest = Substring(target)
-        if !rest.hasPrefix("/") {
-            // absolute-form: scheme://authority/path?query
-            if let schemeEnd = target.range(of: "://") {
-                rest = target[schemeEnd.upperBound...]
-                if let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" }) {
-                    rest = rest[slash...]
-                    if rest.hasPrefix("?") { return "/" }
-                } else {
-                    return "/"
-                }
-            } else {
-                return rest // "*" or authority-form
-            }
-        }
-        if let q = rest.firstIndex(of: "?") { return rest[..<q] }
-        return rest
+        let (path, _) = Self.split(target)
+        return path
     }
 
     /// The query part of the target, without the `?`, or nil.
     public var rawQuery: Substring? {
-        guard let q = target.firstIndex(of: "?") else { return nil }
-        return target[target.index(after: q)...]
+        let (_, query) = Self.split(target)
+        return query
+    }
+
+    /// Splits a request target into path and query, working on UTF-8 code units only.
+    static func split(_ target: String) -> (Substring, Substring?) {
+        let utf8 = target.utf8
+        var pathStart = utf8.startIndex
+        if utf8.first != UInt8(ascii: "/") {
+            // absolute-form "scheme://authority/path?query"; "*" and authority-form have no path.
+            guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")),
+                  utf8[colon...].starts(with: "://".utf8) else { return (Substring(target), nil) }
+            let authorityStart = utf8.index(colon, offsetBy: 3)
+            guard let slash = utf8[authorityStart...].firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }) else {
+                return ("/", nil)
+            }
+            pathStart = slash
+        }
+        if let q = utf8[pathStart...].firstIndex(of: UInt8(ascii: "?")) {
+            let path = pathStart == q ? Substring("/") : Substring(utf8[pathStart..<q])
+            return (path, Substring(utf8[utf8.index(after: q)...]))
+        }
+        return (Substring(utf8[pathStart...]), nil)
     }
 }

@@ -42,6 +42,22 @@ public struct HTTPRequestParser: Sendable {
         var requestLineEnd = 0  // offset just after the request line's LF; 0 while unknown
         var headerCount = 0
         var skippedEmptyLines = 0
+        var builder = HeadBuilder()
+    }
+
+    /// What the lines of a head said so far; each line is checked as soon as it is complete.
+    struct HeadBuilder: Sendable {
+        var method = ""
+        var target = ""
+        var version = HTTPVersion.http1_1
+        var headers = HTTPHeaders()
+        var contentLength: Int?
+        var transferEncodings: [String] = []
+        var hostCount = 0
+        var connectionClose = false
+        var connectionKeepAlive = false
+        var expectsContinue = false
+        var unsupportedExpectation: String?
     }
 
     enum ChunkState: Sendable {
@@ -110,7 +126,7 @@ public struct HTTPRequestParser: Sendable {
                     state = .head(scan)
                     return .needMoreData
                 }
-                let head = try parseHead(requestLineEnd: start + scan.requestLineEnd, headEnd: headEnd)
+                let head = try Self.finish(scan.builder)
                 start = headEnd
                 state = .awaitingBodyDecision(head.framing)
                 return .head(head)
@@ -186,7 +202,13 @@ public struct HTTPRequestParser: Sendable {
         while true {
             let from = start + scan.scanned
             guard let lf = indexOfLF(from: from, to: end) else {
-                scan.scanned = end - start
+                // RFC 9112 §2.2: a bare CR is an error; say so now rather than wait for a LF.
+                if from < end - 1 {
+                    for i in from..<(end - 1) where buffer[i] == 0x0D && buffer[i + 1] != 0x0A {
+                        throw HTTPParseError(.badRequest, "bare CR in request head")
+                    }
+                }
+                scan.scanned = max(scan.scanned, end - start - 1)
                 let lineLength = end - (start + scan.lineStart)
                 if scan.requestLineEnd == 0 {
                     // RFC 9112 §3: a request line longer than we accept is 414.
@@ -216,6 +238,7 @@ public struct HTTPRequestParser: Sendable {
                 if contentLength > limits.maxRequestLineBytes {
                     throw HTTPParseError(.uriTooLong, "request line exceeds \(limits.maxRequestLineBytes) bytes")
                 }
+                (scan.builder.method, scan.builder.target, scan.builder.version) = try parseRequestLine(start + scan.lineStart, lf - 1)
                 scan.requestLineEnd = lf + 1 - start
             } else {
                 if contentLength == 0 {
@@ -228,6 +251,7 @@ public struct HTTPRequestParser: Sendable {
                 if lf + 1 - (start + scan.requestLineEnd) > limits.maxHeaderBytes {
                     throw HTTPParseError(.headerFieldsTooLarge, "header section exceeds \(limits.maxHeaderBytes) bytes")
                 }
+                try addField(start + scan.lineStart, lf - 1, to: &scan.builder)
             }
             scan.lineStart = lf + 1 - start
             scan.scanned = scan.lineStart
@@ -243,76 +267,63 @@ public struct HTTPRequestParser: Sendable {
         }
     }
 
-    /// Parses a complete head `buffer[start..<headEnd]` whose request line ends at `requestLineEnd`.
-    private func parseHead(requestLineEnd: Int, headEnd: Int) throws(HTTPParseError) -> HTTPRequestHead {
-        let (method, target, version) = try parseRequestLine(start, requestLineEnd - 2)
-
-        var headers = HTTPHeaders()
-        var contentLength: Int?
-        var transferEncodings: [String] = []
-        var hostCount = 0
-        var connectionClose = false
-        var connectionKeepAlive = false
-        var expectsContinue = false
-        var unsupportedExpectation: String?
-
-        var lineStart = requestLineEnd
-        let headerEnd = headEnd - 2
-        while lineStart < headerEnd {
-            var lineEnd = lineStart
-            while buffer[lineEnd] != 0x0A { lineEnd += 1 }
-            let (name, value) = try parseField(lineStart, lineEnd - 1)
-            switch HeaderName.classify(buffer, name) {
-            case .contentLength:
-                // RFC 9112 §6.3: a repeated or list-valued Content-Length is a framing error we refuse.
-                guard contentLength == nil else { throw HTTPParseError(.badRequest, "more than one Content-Length field") }
-                contentLength = try parseContentLength(value)
-            case .transferEncoding:
-                transferEncodings.append(string(value))
-            case .host:
-                hostCount += 1
-                try validateHost(value)
-            case .connection:
-                for token in string(value).split(separator: ",") {
-                    let t = token.trimmingWhitespace().lowercased()
-                    if t == "close" { connectionClose = true } else if t == "keep-alive" { connectionKeepAlive = true }
-                }
-            case .expect:
-                // RFC 9110 §10.1.1: the only expectation is 100-continue; anything else is 417.
-                let text = string(value)
-                if text.lowercased() == "100-continue" { expectsContinue = true } else { unsupportedExpectation = text }
-            case .other:
-                break
+    /// Checks one header line and records what the parser itself needs from it.
+    private func addField(_ from: Int, _ to: Int, to builder: inout HeadBuilder) throws(HTTPParseError) {
+        let (name, value) = try parseField(from, to)
+        switch HeaderName.classify(buffer, name) {
+        case .contentLength:
+            // RFC 9112 §6.3: a repeated or list-valued Content-Length is a framing error we refuse.
+            guard builder.contentLength == nil else { throw HTTPParseError(.badRequest, "more than one Content-Length field") }
+            builder.contentLength = try parseContentLength(value)
+        case .transferEncoding:
+            builder.transferEncodings.append(string(value))
+        case .host:
+            builder.hostCount += 1
+            try validateHost(value)
+        case .connection:
+            for token in string(value).split(separator: ",") {
+                let t = token.trimmingWhitespace().lowercased()
+                if t == "close" { builder.connectionClose = true } else if t == "keep-alive" { builder.connectionKeepAlive = true }
             }
-            headers.add(name: string(name), value: string(value))
-            lineStart = lineEnd + 1
+        case .expect:
+            // RFC 9110 §10.1.1: the only expectation is 100-continue; anything else is 417.
+            let text = string(value)
+            if text.lowercased() == "100-continue" { builder.expectsContinue = true } else { builder.unsupportedExpectation = text }
+        case .other:
+            break
         }
+        builder.headers.add(name: string(name), value: string(value))
+    }
 
+    /// The checks that need the whole header section: framing, Host, expectations, persistence.
+    private static func finish(_ b: HeadBuilder) throws(HTTPParseError) -> HTTPRequestHead {
+        // RFC 9112 §3.2: an HTTP/1.1 request carries exactly one Host field.
+        if b.version == .http1_1 && b.hostCount != 1 {
+            throw HTTPParseError(.badRequest, b.hostCount == 0 ? "missing Host header" : "more than one Host header")
+        }
+        if b.hostCount > 1 { throw HTTPParseError(.badRequest, "more than one Host header") }
         let framing: HTTPBodyFraming
-        if !transferEncodings.isEmpty {
+        if !b.transferEncodings.isEmpty {
             // RFC 9112 §6.1: Transfer-Encoding with Content-Length may be smuggling; refuse it.
-            if contentLength != nil { throw HTTPParseError(.badRequest, "both Content-Length and Transfer-Encoding are present") }
-            if version == .http1_0 { throw HTTPParseError(.badRequest, "Transfer-Encoding in an HTTP/1.0 request") }
-            guard transferEncodings.count == 1, transferEncodings[0].lowercased() == "chunked" else {
+            if b.contentLength != nil { throw HTTPParseError(.badRequest, "both Content-Length and Transfer-Encoding are present") }
+            if b.version == .http1_0 { throw HTTPParseError(.badRequest, "Transfer-Encoding in an HTTP/1.0 request") }
+            // RFC 9112 §6.1: we only implement chunked, and only alone.
+            guard b.transferEncodings.count == 1, b.transferEncodings[0].lowercased() == "chunked" else {
                 throw HTTPParseError(.notImplemented, "only 'Transfer-Encoding: chunked' is supported")
             }
             framing = .chunked
-        } else if let contentLength {
+        } else if let contentLength = b.contentLength {
             framing = contentLength == 0 ? .none : .contentLength(contentLength)
         } else {
             framing = .none
         }
-        // RFC 9112 §3.2: an HTTP/1.1 request carries exactly one Host field.
-        if version == .http1_1 && hostCount != 1 {
-            throw HTTPParseError(.badRequest, hostCount == 0 ? "missing Host header" : "more than one Host header")
+        if let unsupported = b.unsupportedExpectation {
+            throw HTTPParseError(.expectationFailed, "unsupported expectation '\(unsupported.prefix(64))'")
         }
-        if hostCount > 1 { throw HTTPParseError(.badRequest, "more than one Host header") }
-        if let unsupportedExpectation {
-            throw HTTPParseError(.expectationFailed, "unsupported expectation '\(unsupportedExpectation.prefix(64))'")
-        }
-        let keepAlive = version == .http1_1 ? !connectionClose : (connectionKeepAlive && !connectionClose)
-        return HTTPRequestHead(method: method, target: target, version: version, headers: headers,
-                               framing: framing, keepAlive: keepAlive, expectsContinue: expectsContinue && framing != .none)
+        // RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive".
+        let keepAlive = b.version == .http1_1 ? !b.connectionClose : (b.connectionKeepAlive && !b.connectionClose)
+        return HTTPRequestHead(method: b.method, target: b.target, version: b.version, headers: b.headers,
+                               framing: framing, keepAlive: keepAlive, expectsContinue: b.expectsContinue && framing != .none)
     }
 
     /// RFC 9112 §3: request-line = method SP request-target SP HTTP-version.
@@ -344,9 +355,8 @@ public struct HTTPRequestParser: Sendable {
         if target.utf8.first != UInt8(ascii: "/") {
             // RFC 9112 §3.2: asterisk-form only for OPTIONS, authority-form only for CONNECT,
             // otherwise origin-form or absolute-form.
-            if target == "*" {
-                guard method == "OPTIONS" else { throw HTTPParseError(.badRequest, "'*' target is only valid for OPTIONS") }
-            } else if method != "CONNECT" && !target.contains("://") {
+            // ("*" is accepted for any method, as SSDP's M-SEARCH uses it; routing answers it.)
+            if target != "*" && method != "CONNECT" && !target.contains("://") {
                 throw HTTPParseError(.badRequest, "malformed request target")
             }
         }
@@ -472,15 +482,53 @@ public struct HTTPRequestParser: Sendable {
             i += 1
         }
         guard i > from else { throw HTTPParseError(.badRequest, "missing or malformed chunk size") }
-        if i < to {
-            var j = i
-            while j < to, buffer[j] == 0x20 || buffer[j] == 0x09 { j += 1 }
-            guard j < to, buffer[j] == 0x3B else { throw HTTPParseError(.badRequest, "malformed chunk size") }
-            for k in j..<to where !HTTPTokens.isFieldValueByte(buffer[k]) {
-                throw HTTPParseError(.badRequest, "invalid byte in chunk extension")
+        try validateChunkExtensions(i, to)
+        return size
+    }
+
+    /// chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] ), val = token / quoted-string.
+    private func validateChunkExtensions(_ from: Int, _ to: Int) throws(HTTPParseError) {
+        var i = from
+        func skipWhitespace() { while i < to, buffer[i] == 0x20 || buffer[i] == 0x09 { i += 1 } }
+        func token() -> Bool {
+            let begin = i
+            while i < to, HTTPTokens.isTokenByte(buffer[i]) { i += 1 }
+            return i > begin
+        }
+        let bad = HTTPParseError(.badRequest, "malformed chunk extension")
+        while i < to {
+            skipWhitespace()
+            guard i < to, buffer[i] == 0x3B else { throw bad }
+            i += 1
+            skipWhitespace()
+            guard token() else { throw bad }
+            skipWhitespace()
+            guard i < to else { return }
+            if buffer[i] == 0x3B { continue }
+            guard buffer[i] == 0x3D else { throw bad }
+            i += 1
+            skipWhitespace()
+            guard i < to else { throw bad }
+            if buffer[i] == 0x22 {
+                // quoted-string (RFC 9110 §5.6.4) with quoted-pair escapes.
+                i += 1
+                var closed = false
+                while i < to {
+                    let b = buffer[i]
+                    if b == 0x22 { closed = true; i += 1; break }
+                    if b == 0x5C {
+                        guard i + 1 < to, HTTPTokens.isFieldValueByte(buffer[i + 1]) else { throw bad }
+                        i += 2
+                        continue
+                    }
+                    guard HTTPTokens.isFieldValueByte(b) else { throw bad }
+                    i += 1
+                }
+                guard closed else { throw bad }
+            } else {
+                guard token() else { throw bad }
             }
         }
-        return size
     }
 
     // MARK: - Helpers

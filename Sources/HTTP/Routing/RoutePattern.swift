@@ -19,6 +19,14 @@ public struct RoutePattern: Sendable, CustomStringConvertible {
         }
     }
 
+    /// True when the pattern has no `{name}` segment.
+    var isLiteral: Bool { segments.allSatisfy { if case .literal = $0 { true } else { false } } }
+
+    /// The path a literal pattern matches exactly, e.g. `/healthz`.
+    var canonicalPath: String {
+        "/" + segments.map { if case .literal(let text) = $0 { text } else { "" } }.joined(separator: "/")
+    }
+
     /// Matches already split, percent-decoded path segments; returns captures or nil.
     func match(_ pathSegments: [String]) -> RouteParameters? {
         guard pathSegments.count == segments.count else { return nil }

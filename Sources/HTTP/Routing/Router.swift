@@ -14,6 +14,8 @@ public struct Router: HTTPResponder {
     }
 
     private var routes: [Route] = []
+    /// Routes whose pattern has no parameters, by exact path: one hash lookup for the common case.
+    private var literalRoutes: [String: [Route]] = [:]
     private var middleware: [any HTTPMiddleware] = []
 
     public init() {}
@@ -22,7 +24,9 @@ public struct Router: HTTPResponder {
 
     /// Adds a route. `bodyLimit` overrides the server's default body limit for it.
     public mutating func on(_ method: String, _ pattern: String, bodyLimit: Int? = nil, _ handler: @escaping Handler) {
-        routes.append(Route(method: method, pattern: RoutePattern(pattern), bodyLimit: bodyLimit, handler: handler))
+        let route = Route(method: method, pattern: RoutePattern(pattern), bodyLimit: bodyLimit, handler: handler)
+        routes.append(route)
+        if route.pattern.isLiteral { literalRoutes[route.pattern.canonicalPath, default: []].append(route) }
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping Handler) { on("GET", pattern, handler) }
@@ -44,6 +48,12 @@ public struct Router: HTTPResponder {
     }
 
     func resolve(method: String, path: Substring) -> Resolution {
+        if let candidates = literalRoutes[String(path)] {
+            if let route = candidates.first(where: { $0.method == method })
+                ?? (method == "HEAD" ? candidates.first(where: { $0.method == "GET" }) : nil) {
+                return .matched(route, RouteParameters())
+            }
+        }
         guard let segments = Self.segments(of: path) else { return .badPath }
         var allowed: [String] = []
         var allowedPattern = ""

@@ -168,9 +168,7 @@ final class HTTPConnection: @unchecked Sendable {
         deadline = loop.now + server.configuration.handlerTimeout.nanoseconds
         let serial = exchange
         let responder = server.responder
-        var logger = server.logger
-        logger[metadataKey: "request_id"] = request.id
-        let context = RequestContext(requestID: request.id, logger: logger)
+        let context = RequestContext(requestID: request.id, logger: server.logger)
         handlerTask = Task(executorPreference: loop) { [self] in
             let response = await responder.respond(to: request, context: context)
             if self.loop.inLoop {
@@ -188,9 +186,10 @@ final class HTTPConnection: @unchecked Sendable {
         let isHead = exchange.head.method == "HEAD"
         switch response.body {
         case .bytes(let body):
-            queue(ResponseSerializer.head(response, bodyLength: body.count, requestID: exchange.requestID,
-                                          keepAlive: exchange.keepAlive, date: loop.currentDate()))
-            if !isHead && !response.status.forbidsBody { queue(body) }
+            var bytes = ResponseSerializer.head(response, bodyLength: body.count, requestID: exchange.requestID,
+                                                keepAlive: exchange.keepAlive, date: loop.currentDate())
+            if !isHead && !response.status.forbidsBody { bytes.append(contentsOf: body) }
+            queue(bytes)
             finish(response, exchange)
         case .stream(let produce):
             queue(ResponseSerializer.head(response, bodyLength: nil, requestID: exchange.requestID,

@@ -13,8 +13,14 @@ public protocol HTTPResponder: Sendable {
 /// Per-request values a handler receives besides the request.
 public struct RequestContext: Sendable {
     public var requestID: String
-    /// The server's logger with this request's `request_id` attached.
-    public var logger: Logger
+    /// The server's logger; `logger` adds this request's id to it.
+    public var baseLogger: Logger
+    /// The server's logger with this request's `request_id` attached (built on use, not per request).
+    public var logger: Logger {
+        var logger = baseLogger
+        logger[metadataKey: "request_id"] = requestID
+        return logger
+    }
     /// Path parameters captured by the matched route pattern.
     public var parameters: RouteParameters = RouteParameters()
     /// The matched route pattern, e.g. `/channels/{channel}/webhook`.
@@ -22,6 +28,6 @@ public struct RequestContext: Sendable {
 
     public init(requestID: String = RequestID.make(), logger: Logger = .silent) {
         self.requestID = requestID
-        self.logger = logger
+        self.baseLogger = logger
     }
 }

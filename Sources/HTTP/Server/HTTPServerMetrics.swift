@@ -17,6 +17,12 @@ public final class HTTPServerMetrics: Sendable {
         var buckets = [UInt64](repeating: 0, count: HTTPServerMetrics.latencyBuckets.count)
         var count: UInt64 = 0
         var sum: Double = 0
+
+        mutating func observe(_ seconds: Double) {
+            if let index = HTTPServerMetrics.latencyBuckets.firstIndex(where: { seconds <= $0 }) { buckets[index] += 1 }
+            count += 1
+            sum += seconds
+        }
     }
 
     struct Shard {
@@ -41,11 +47,7 @@ public final class HTTPServerMetrics: Sendable {
     func record(route: String, method: String, status: Int, seconds: Double, loop: Int) {
         shards[loop % shards.count].mutex.withLock { shard in
             shard.requests[RequestKey(route: route, method: method, status: status), default: 0] += 1
-            var histogram = shard.latency[route] ?? Histogram()
-            if let index = Self.latencyBuckets.firstIndex(where: { seconds <= $0 }) { histogram.buckets[index] += 1 }
-            histogram.count += 1
-            histogram.sum += seconds
-            shard.latency[route] = histogram
+            shard.latency[route, default: Histogram()].observe(seconds)
         }
     }
 
