@@ -1,0 +1,302 @@
+import Foundation
+import Glibc
+import Testing
+@testable import HTTP
+
+/// Live tests over loopback sockets on port 0: the server's connection handling end to end.
+@Suite struct HTTPServerLiveTests {
+    @Test func keepAliveServesSeveralRequestsOnOneConnection() async throws {
+        try await withServer(router: testRouter()) { _, port in
+            try await blocking {
+                let c = try RawConnection(port: port)
+                for _ in 0..<3 {
+                    c.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+                    let r = try c.readResponse()
+                    #expect(r.status == 200)
+                    #expect(r.bodyText == "hello")
+                    #expect(r.header("Connection") == nil)
+                    #expect(r.header("Date") != nil)
+                }
+            }
+        }
+    }
+
+    @Test func pipelinedRequestsInOneWriteAreAnsweredInOrder() async throws {
+        try await withServer(router: testRouter()) { _, port in
+            try await blocking {
+                let c = try RawConnection(port: port)
+                // The first is slow, so an out-of-order server would answer the second first.
+                c.send("GET /slow?ms=100 HTTP/1.1\r\nHost: t\r\n\r\nGET /path/second HTTP/1.1\r\nHost: t\r\n\r\nPOST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nthird")
+                #expect(try c.readResponse().bodyText == "slow done")
+                #expect(try c.readResponse().bodyText == "second")
+                #expect(try c.readResponse().bodyText == "third")
+            }
+        }
+    }
+
+    @Test func expectContinueIsAnsweredBeforeTheBody() async throws {
+        try await withServer(router: testRouter()) { _, port in
+            try await blocking {
+                let c = try RawConnection(port: port)
+                c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+                let interim = try c.readResponse()
+                #expect(interim.status == 100)
+                c.send("ping")
+                let final = try c.readResponse()
+                #expect(final.status == 200)
+                #expect(final.bodyText == "ping")
+            }
+        }
+    }
+
+    @Test func oversizedBodyIs413BeforeTheBodyIsSent() async throws {
+        try await withServer(router: testRouter()) { _, port in
+            try await blocking {
+                let c = try RawConnection(port: port)
+                // Per-route limit of 16 bytes; the client waits for 100-continue and gets 413 instead.
+                c.send("POST /small HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n")
+                let r = try c.readResponse()
+                #expect(r.status == 413)
+                #expect(r.header("Connection") == "close")
+                #expect(r.bodyText.contains("body_too_large"))
+                #expect(c.readsEOF())
+                // The default limit applies to other routes: 2 MB announced on /echo.
+                let d = try RawConnection(port: port)
+                d.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2000000\r\n\r\n")
+                #expect(try d.readResponse().status == 413)
+            }
+        }
+    }
+
+    @Test func chunkedRequestBodyIsDecoded() async throws {
+        try await withServer(router: testRouter()) { _, port in
+            try await blocking {
+                let c = try RawConnection(port: port)
+                c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+                usleep(20_000)
+                c.send("6\r\n world\r\n0\r\n\r\n")
+                #expect(try c.readResponse().bodyText == "hello world")
+            }
+        }
+    }
+
+    @Test func slowClientIsClosedAtTheHeaderTimeout() async throws {
+        try await withServer({ $0.headerTimeout = .milliseconds(200) }, router: testRouter()) { _, port in
+            try await blocking {
+                let c = try RawConnection(port: port)
+                c.send("GET /hello HTTP/1.1\r\nHo")
+                let started = Date()
+                let r = try c.readResponse()
+                #expect(r.status == 408)
+                #expect(Date().timeIntervalSince(started) < 2)
+                #expect(c.readsEOF())
+            }
+        }
+    }
+
+    @Test func stalledBodyIsClosedAtTheBodyIdleTimeout() async throws {
+        try await withServer({ $0.bodyIdleTimeout = .milliseconds(200) }, router: testRouter()) { _, port in
+            try await blocking {
+                let c = try RawConnection(port: port)
+                c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
+                #expect(try c.readResponse().status == 408)
+                #expect(c.readsEOF())
+            }
+        }
+    }
+
+    @Test func idleKeepAliveConnectionIsClosedSilently() async throws {
+        try await withServer({ $0.keepAliveTimeout = .milliseconds(200) }, router: testRouter()) { _, port in
+            try await blocking {
+                let c = try RawConnection(port: port)
+                c.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+                #expect(try c.readResponse().status == 200)
+                #expect(c.readsEOF())
+            }
+        }
+    }
+
+    @Test func connectionClosesAfterMaxRequests() async throws {
+        try await withServer(router: testRouter()) { server, port in
+            #expect(server.configuration.maxRequestsPerConnection == 1000)
+            try await blocking {
+                let c = try RawConnection(port: port)
+                for i in 1...1000 {
+                    c.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+                    let r = try c.readResponse()
+                    #expect(r.status == 200)
+                    if i < 1000 && r.header("Connection") != nil { Issue.record("closed early at \(i)"); return }
+                    if i == 1000 { #expect(r.header("Connection") == "close") }
+                }
+                #expect(c.readsEOF())
+            }
+        }
+    }
+
+    @Test func handlerTimeoutAnswers503() async throws {
+        try await withServer({ $0.handlerTimeout = .milliseconds(150) }, router: testRouter()) { _, port in
+            try await blocking {
+                let c = try RawConnection(port: port)
+                c.send("GET /slow?ms=2000 HTTP/1.1\r\nHost: t\r\n\r\n")
+                let r = try c.readResponse()
+                #expect(r.status == 503)
+                #expect(r.bodyText.contains("handler_timeout"))
+            }
+        }
+    }
+
+    @Test func gracefulShutdownFinishesInFlightRequests() async throws {
+        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+        configuration.eventLoopCount = 2
+        let server = HTTPServer(configuration: configuration, responder: testRouter())
+        let port = try server.start()
+        let idle = try RawConnection(port: port)
+        let response = Task {
+            try await blocking { () throws -> RawConnection.Response in
+                let c = try RawConnection(port: port)
+                c.send("GET /slow?ms=300 HTTP/1.1\r\nHost: t\r\n\r\n")
+                return try c.readResponse()
+            }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let started = Date()
+        await server.shutdown()
+        #expect(Date().timeIntervalSince(started) < 5)
+        let r = try await response.value
+        #expect(r.status == 200)
+        #expect(r.bodyText == "slow done")
+        #expect(r.header("Connection") == "close")
+        #expect(idle.readsEOF())
+        // No longer accepting.
+        #expect(throws: (any Error).self) { _ = try RawConnection(port: port) }
+    }
+
+    @Test func connectionsBeyondTheLimitAreRefusedCleanly() async throws {
+        try await withServer({ $0.maxConnections = 2; $0.eventLoopCount = 1 }, router: testRouter()) { server, port in
+            try await blocking {
+                let a = try RawConnection(port: port)
+                let b = try RawConnection(port: port)
+                a.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+                b.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+                #expect(try a.readResponse().status == 200)
+                #expect(try b.readResponse().status == 200)
+                let c = try RawConnection(port: port)
+                let refused = try c.readResponse()
+                #expect(refused.status == 503)
+                #expect(refused.header("Retry-After") == "1")
+                #expect(c.readsEOF())
+                // Existing connections keep working.
+                a.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+                #expect(try a.readResponse().status == 200)
+            }
+            #expect(server.metrics.render().contains("botbridge_http_refused_connections_total 1"))
+        }
+    }
+
+    @Test func garbageAndHugeHeadersNeverStopTheServer() async throws {
+        try await withServer(router: testRouter()) { _, port in
+            try await blocking {
+                var generator = SystemRandomNumberGenerator()
+                for _ in 0..<20 {
+                    let c = try RawConnection(port: port)
+                    c.send((0..<512).map { _ in UInt8.random(in: 0...255, using: &generator) })
+                    _ = try? c.readResponse()
+                }
+                // A 10 MB header: refused with 431 once the limit is crossed.
+                let big = try RawConnection(port: port)
+                big.send("GET / HTTP/1.1\r\nHost: t\r\nX-Big: ")
+                var chunk = [UInt8](repeating: UInt8(ascii: "a"), count: 64 * 1024)
+                var sent = 0
+                while sent < 10 * 1024 * 1024, big.send(chunk) { sent += chunk.count }
+                chunk.removeAll()
+                #expect(try big.readResponse().status == 431)
+                // A half request, then the client goes away.
+                let half = try RawConnection(port: port)
+                half.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nabc")
+                // Still serving.
+                let ok = try RawConnection(port: port)
+                ok.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+                #expect(try ok.readResponse().status == 200)
+            }
+        }
+    }
+
+    @Test func framingErrorsAnswerJSONAndClose() async throws {
+        try await withServer(router: testRouter()) { _, port in
+            try await blocking {
+                let c = try RawConnection(port: port)
+                c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+                let r = try c.readResponse()
+                #expect(r.status == 400)
+                #expect(r.header("Content-Type") == "application/json")
+                #expect(r.bodyText.contains(#""code":"bad_request""#))
+                #expect(c.readsEOF())
+            }
+        }
+    }
+
+    @Test func streamedResponseIsChunked() async throws {
+        try await withServer(router: testRouter()) { _, port in
+            try await blocking {
+                let c = try RawConnection(port: port)
+                c.send("GET /stream HTTP/1.1\r\nHost: t\r\n\r\n")
+                let r = try c.readResponse()
+                #expect(r.header("Transfer-Encoding") == "chunked")
+                #expect(r.bodyText == "data: 0\n\ndata: 1\n\ndata: 2\n\n")
+                // The connection stays usable.
+                c.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+                #expect(try c.readResponse().bodyText == "hello")
+            }
+        }
+    }
+
+    @Test func headHasHeadersButNoBody() async throws {
+        try await withServer(router: testRouter()) { _, port in
+            try await blocking {
+                let c = try RawConnection(port: port)
+                c.send("HEAD /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+                let r = try c.readResponse(expectBody: false)
+                #expect(r.status == 200)
+                #expect(r.header("Content-Length") == "5")
+                c.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+                #expect(try c.readResponse().bodyText == "hello")
+            }
+        }
+    }
+
+    @Test func requestIDIsHonouredOrMade() async throws {
+        try await withServer(router: testRouter()) { _, port in
+            try await blocking {
+                let c = try RawConnection(port: port)
+                c.send("GET /request-id HTTP/1.1\r\nHost: t\r\nX-Request-Id: abc-123\r\n\r\n")
+                let r = try c.readResponse()
+                #expect(r.bodyText == "abc-123")
+                #expect(r.header("X-Request-Id") == "abc-123")
+                c.send("GET /request-id HTTP/1.1\r\nHost: t\r\nX-Request-Id: bad id\" with=stuff\r\n\r\n")
+                let made = try c.readResponse()
+                #expect(made.bodyText != "bad id\" with=stuff")
+                #expect(made.header("X-Request-Id") == made.bodyText)
+            }
+        }
+    }
+
+    @Test func http10ClosesAfterTheResponse() async throws {
+        try await withServer(router: testRouter()) { _, port in
+            try await blocking {
+                let c = try RawConnection(port: port)
+                c.send("GET /hello HTTP/1.0\r\n\r\n")
+                let r = try c.readResponse()
+                #expect(r.status == 200)
+                #expect(r.header("Connection") == "close")
+                #expect(c.readsEOF())
+            }
+        }
+    }
+
+    @Test func secondServerOnTheSamePortFails() async throws {
+        try await withServer(router: testRouter()) { _, port in
+            let other = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: port), responder: testRouter())
+            #expect(throws: HTTPServerError.self) { try other.start() }
+        }
+    }
+}
