@@ -120,7 +120,7 @@ final class CurlMultiThread: @unchecked Sendable {
         var nextSweep = ContinuousClock.now
         while true {
             let (additions, removals, stopping) = inbox.withLock { inbox in
-                defer { inbox.additions.removeAll(keepingCapacity: true); inbox.removals.removeAll(keepingCapacity: true) }
+                defer { (inbox.additions, inbox.removals) = ([], []) }
                 return (inbox.additions, inbox.removals, inbox.runState != .running)
             }
             if stopping { break }

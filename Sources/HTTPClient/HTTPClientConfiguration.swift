@@ -9,9 +9,11 @@ public struct HTTPClientConfiguration: Sendable, Equatable {
     public var maxResponseBytes: Int
     /// Largest total size of the response header lines accepted, guarding memory against endless headers.
     public var maxResponseHeaderBytes: Int
-    /// Simultaneous connections to one host (CURLMOPT_MAX_HOST_CONNECTIONS); further requests queue.
+    /// Simultaneous connections to one host (CURLMOPT_MAX_HOST_CONNECTIONS); further requests queue, and
+    /// their total timeout keeps running while they wait. 0 means no limit.
     public var maxConnectionsPerHost: Int
-    /// Idle connections kept open for reuse across all hosts (CURLMOPT_MAXCONNECTS).
+    /// Idle connections kept open for reuse across all hosts (CURLMOPT_MAXCONNECTS); keep it at least
+    /// `maxConnectionsPerHost`, or bursts to one host close connections they could have reused.
     public var maxCachedConnections: Int
     /// Easy handles kept for reuse after a transfer ends; beyond this they are freed.
     public var maxIdleHandles: Int
