@@ -24,6 +24,8 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["CLinux", "Logging"], swiftSettings: strict),
         .target(name: "HTTPClient", dependencies: ["CCurl", "Logging"], swiftSettings: strict),
         .executableTarget(name: "botbridge", dependencies: ["HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
+        // Benchmark only (bench/client.sh): drives HTTPClient against a local server. Not a product.
+        .executableTarget(name: "client-load", dependencies: ["HTTPClient"], path: "bench/ClientLoad", swiftSettings: strict),
 
         .testTarget(name: "LoggingTests", dependencies: ["Logging"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Logging"], swiftSettings: strict),

@@ -68,6 +68,44 @@ import Testing
         }
     }
 
+    @Test func bodiesLargerThanTheReadBufferArrive() async throws {
+        try await withServer(router: testRouter()) { _, port in
+            try await blocking {
+                let body = (0..<900_000).map { UInt8(truncatingIfNeeded: $0 % 251) }
+                let c = try RawConnection(port: port)
+                c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: \(body.count)\r\n\r\n")
+                c.send(body)
+                let r = try c.readResponse()
+                #expect(r.status == 200)
+                #expect(r.body == body)
+                // The same body chunked, in one write with a request pipelined behind it.
+                var chunked = Array("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+                for start in stride(from: 0, to: body.count, by: 100_000) {
+                    let part = body[start..<min(body.count, start + 100_000)]
+                    chunked += Array(String(part.count, radix: 16).utf8) + [13, 10] + part + [13, 10]
+                }
+                chunked += Array("0\r\n\r\nGET /hello HTTP/1.1\r\nHost: t\r\n\r\n".utf8)
+                c.send(chunked)
+                #expect(try c.readResponse().body == body)
+                #expect(try c.readResponse().bodyText == "hello")
+            }
+        }
+    }
+
+    @Test func pipelinedRequestsBeforeAHalfCloseAreAllAnswered() async throws {
+        try await withServer(router: testRouter()) { _, port in
+            try await blocking {
+                let c = try RawConnection(port: port)
+                c.send("GET /slow?ms=50 HTTP/1.1\r\nHost: t\r\n\r\nGET /path/two HTTP/1.1\r\nHost: t\r\n\r\nGET /path/three HTTP/1.1\r\nHost: t\r\n\r\n")
+                shutdown(c.fd, Int32(SHUT_WR))
+                #expect(try c.readResponse().bodyText == "slow done")
+                #expect(try c.readResponse().bodyText == "two")
+                #expect(try c.readResponse().bodyText == "three")
+                #expect(c.readsEOF())
+            }
+        }
+    }
+
     @Test func chunkedRequestBodyIsDecoded() async throws {
         try await withServer(router: testRouter()) { _, port in
             try await blocking {

@@ -33,6 +33,8 @@ final class HTTPConnection: @unchecked Sendable {
     private var writeBlockedSince: UInt64?
     private var inputClosed = false
     private var readPaused = false
+    /// EPOLLRDHUP was seen: the client shut its write side, so read on to the EOF.
+    private var peerShutWrite = false
     private var draining = false
     private var requestsServed = 0
     private var exchange: UInt64 = 0
@@ -69,10 +71,14 @@ final class HTTPConnection: @unchecked Sendable {
             close()
             return
         }
+        if events & clinux_EPOLLRDHUP != 0 { peerShutWrite = true }
         if events & (clinux_EPOLLIN | clinux_EPOLLRDHUP | clinux_EPOLLHUP) != 0 { readAvailable() }
         if events & clinux_EPOLLOUT != 0, !isClosed, outputOffset < output.count { flush() }
     }
 
+    /// Reads until the socket is drained (edge-triggered epoll), parsing after every read so that
+    /// the parser's limits bound what is buffered. While a handler runs, reading pauses once
+    /// `readCap` bytes of later (pipelined) requests are buffered, and resumes after the response.
     private func readAvailable() {
         switch state {
         case .closed:
@@ -83,10 +89,10 @@ final class HTTPConnection: @unchecked Sendable {
         default:
             break
         }
-        while true {
-            if parser.bufferedByteCount >= readCap {
+        reading: while true {
+            if case .reading = state {} else if parser.bufferedByteCount >= readCap {
                 readPaused = true
-                break
+                return
             }
             let wasIdle = parser.phase == .idle
             let result: Syscall.IOResult
@@ -105,15 +111,17 @@ final class HTTPConnection: @unchecked Sendable {
                     } else if parser.phase == .body {
                         deadline = loop.now + server.configuration.bodyIdleTimeout.nanoseconds
                     }
+                    process()
                 }
-                if n < loop.readBuffer.count { break }
-                continue
+                if isClosed { return }
+                // A short read drained the socket; with edge triggering the next byte brings a new event.
+                if n < loop.readBuffer.count && !peerShutWrite { break reading }
             case .wouldBlock:
-                break
+                break reading
             case .endOfFile:
                 inputClosed = true
+                break reading
             }
-            break
         }
         if case .reading = state { process() }
     }
@@ -126,13 +134,8 @@ final class HTTPConnection: @unchecked Sendable {
             do {
                 switch try parser.next() {
                 case .needMoreData:
-                    if inputClosed {
-                        // The client stopped sending: nothing more can arrive for a partial request.
-                        close()
-                    } else if readPaused {
-                        readPaused = false
-                        readAvailable()
-                    }
+                    // The client stopped sending: nothing more can arrive for a partial request.
+                    if inputClosed { close() }
                     return
                 case .head(let head):
                     beginExchange(head)
@@ -321,7 +324,7 @@ final class HTTPConnection: @unchecked Sendable {
             waiter.resume()
         }
         if case .writing(let thenClose) = state {
-            if thenClose || inputClosed {
+            if thenClose {
                 startLingeringClose()
             } else {
                 state = .reading

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+
+/// Runs the built `botbridge` binary (the sibling of the test bundle) as a real process.
+final class BinaryRunner: @unchecked Sendable {
+    static var binaryURL: URL {
+        let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return testBinary.deletingLastPathComponent().appendingPathComponent("botbridge")
+    }
+
+    let process = Process()
+    private let stdoutPipe = Pipe()
+    private let stderrPipe = Pipe()
+    private let lock = NSLock()
+    private var stdoutData = Data()
+    private var stderrData = Data()
+
+    init(_ arguments: [String], directory: URL? = nil) throws {
+        process.executableURL = Self.binaryURL
+        process.arguments = arguments
+        process.currentDirectoryURL = directory ?? FileManager.default.temporaryDirectory
+        process.standardOutput = stdoutPipe
+        process.standardError = stderrPipe
+        stdoutPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self else { return }
+            self.lock.lock(); self.stdoutData.append(data); self.lock.unlock()
+        }
+        stderrPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self else { return }
+            self.lock.lock(); self.stderrData.append(data); self.lock.unlock()
+        }
+        try process.run()
+    }
+
+    var stdout: String { lock.lock(); defer { lock.unlock() }; return String(decoding: stdoutData, as: UTF8.self) }
+    var stderr: String { lock.lock(); defer { lock.unlock() }; return String(decoding: stderrData, as: UTF8.self) }
+
+    /// Waits for exit (polling, never blocking the cooperative pool) and returns the status.
+    func waitForExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline {
+                process.terminate()
+                throw RunnerError.timedOut(stdout + stderr)
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try await Task.sleep(for: .milliseconds(50)) // let the pipe handlers drain
+        return process.terminationStatus
+    }
+
+    /// Waits until stdout says where the server listens; returns the port.
+    func waitForListeningPort(timeout: Duration = .seconds(20)) async throws -> Int {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let range = stdout.range(of: #"listening on http://[^ ]+:(\d+)"#, options: .regularExpression) {
+                let text = stdout[range]
+                if let port = Int(text.split(separator: ":").last ?? "") { return port }
+            }
+            if !process.isRunning { throw RunnerError.exited(stdout + stderr) }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw RunnerError.timedOut(stdout + stderr)
+    }
+
+    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+
+    enum RunnerError: Error { case timedOut(String), exited(String) }
+
+    /// Runs to completion and returns status, stdout, stderr.
+    static func run(_ arguments: [String], directory: URL? = nil) async throws -> (Int32, String, String) {
+        let runner = try BinaryRunner(arguments, directory: directory)
+        let status = try await runner.waitForExit()
+        return (status, runner.stdout, runner.stderr)
+    }
+}
