@@ -1,9 +1,6 @@
 #ifndef BOTBRIDGE_CLINUX_SHIM_H
 #define BOTBRIDGE_CLINUX_SHIM_H
 // Linux system headers that Swift's Glibc module does not export (epoll, eventfd), nothing else.
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/eventfd.h>
@@ -17,7 +14,11 @@ static const uint32_t clinux_EPOLLHUP = EPOLLHUP;
 static const uint32_t clinux_EPOLLERR = EPOLLERR;
 static const uint32_t clinux_EPOLLET = EPOLLET;
 
-/// accept4(2) without the peer address (needs _GNU_SOURCE, which Swift's Glibc does not define).
+// glibc declares accept4(2) only under _GNU_SOURCE, and defining that here would make this
+// module's view of shared structs (fd_set...) differ from Swift's Glibc module. Declare it alone.
+extern int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+
+/// accept4(2) without the peer address.
 static inline int clinux_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }
 
 #endif

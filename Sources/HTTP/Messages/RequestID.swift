@@ -10,11 +10,27 @@ public enum RequestID {
     }()
     private static let counter = Atomic<UInt64>(0)
 
-    /// A new id, unique within the process and (by its random prefix) across restarts.
+    private static let prefixBytes = Array(prefix.utf8)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// A new id, unique within the process and (by its random prefix) across restarts:
+    /// 12 hex digits of prefix, a dash, at least 8 hex digits of counter.
     public static func make() -> String {
-        let n = counter.add(1, ordering: .relaxed).newValue
-        let hex = String(n, radix: 16)
-        return prefix + "-" + String(repeating: "0", count: max(0, 8 - hex.count)) + hex
+        var n = counter.add(1, ordering: .relaxed).newValue
+        var digits = 8
+        while n >> (4 * UInt64(digits)) != 0 { digits += 1 }
+        let length = prefixBytes.count + 1 + digits
+        return String(unsafeUninitializedCapacity: length) { buffer in
+            for (i, b) in prefixBytes.enumerated() { buffer[i] = b }
+            buffer[prefixBytes.count] = UInt8(ascii: "-")
+            var i = length - 1
+            for _ in 0..<digits {
+                buffer[i] = hexDigits[Int(n & 0xF)]
+                n >>= 4
+                i -= 1
+            }
+            return length
+        }
     }
 
     /// True when a client-supplied id may be reused: 1–128 characters of `A-Z a-z 0-9 - _ . :`.

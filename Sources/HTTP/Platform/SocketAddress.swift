@@ -131,7 +131,8 @@ extension SocketAddress: CustomStringConvertible {
             }
         }
         guard status == 0 else { return "?" }
-        let h = String(cString: host), s = String(cString: service)
+        func text(_ chars: [CChar]) -> String { String(decoding: chars.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+        let h = text(host), s = text(service)
         return family == AF_INET6 ? "[\(h)]:\(s)" : "\(h):\(s)"
     }
 }

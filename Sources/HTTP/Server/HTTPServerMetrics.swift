@@ -25,9 +25,23 @@ public final class HTTPServerMetrics: Sendable {
         }
     }
 
+    /// Everything recorded for one route pattern: one hash lookup per request.
+    struct RouteStats {
+        var counts: [(method: String, status: Int, count: UInt64)] = []
+        var latency = Histogram()
+
+        mutating func record(method: String, status: Int, seconds: Double) {
+            if let i = counts.firstIndex(where: { $0.status == status && $0.method == method }) {
+                counts[i].count += 1
+            } else {
+                counts.append((method, status, 1))
+            }
+            latency.observe(seconds)
+        }
+    }
+
     struct Shard {
-        var requests: [RequestKey: UInt64] = [:]
-        var latency: [String: Histogram] = [:]
+        var routes: [String: RouteStats] = [:]
         var parseErrors: [Int: UInt64] = [:]
     }
 
@@ -46,8 +60,7 @@ public final class HTTPServerMetrics: Sendable {
 
     func record(route: String, method: String, status: Int, seconds: Double, loop: Int) {
         shards[loop % shards.count].mutex.withLock { shard in
-            shard.requests[RequestKey(route: route, method: method, status: status), default: 0] += 1
-            shard.latency[route, default: Histogram()].observe(seconds)
+            shard.routes[route, default: RouteStats()].record(method: method, status: status, seconds: seconds)
         }
     }
 
@@ -69,7 +82,7 @@ public final class HTTPServerMetrics: Sendable {
     /// Requests answered so far with this route label and status (all methods).
     public func requestCount(route: String, status: Int) -> UInt64 {
         shards.reduce(0) { total, shard in
-            total + shard.mutex.withLock { $0.requests.filter { $0.key.route == route && $0.key.status == status }.values.reduce(0, +) }
+            total + shard.mutex.withLock { $0.routes[route]?.counts.filter { $0.status == status }.reduce(0) { $0 + $1.count } ?? 0 }
         }
     }
 
@@ -80,9 +93,12 @@ public final class HTTPServerMetrics: Sendable {
         var parseErrors: [Int: UInt64] = [:]
         for shard in shards {
             shard.mutex.withLock { s in
-                requests.merge(s.requests, uniquingKeysWith: +)
                 parseErrors.merge(s.parseErrors, uniquingKeysWith: +)
-                for (route, h) in s.latency {
+                for (route, stats) in s.routes {
+                    for entry in stats.counts {
+                        requests[RequestKey(route: route, method: entry.method, status: entry.status), default: 0] += entry.count
+                    }
+                    let h = stats.latency
                     var merged = latency[route] ?? Histogram()
                     for i in merged.buckets.indices { merged.buckets[i] += h.buckets[i] }
                     merged.count += h.count
