@@ -132,5 +132,8 @@ import Testing
         #expect(text.contains(#"botbridge_http_rejected_requests_total{status="400"} 1"#))
         #expect(text.contains("# TYPE botbridge_http_open_connections gauge"))
         #expect(metrics.requestCount(route: "/healthz", status: 200) == 2)
+        // Client-chosen methods cannot grow the label set.
+        for i in 0..<50 { metrics.record(route: "/healthz", method: "X\(i)", status: 405, seconds: 0, loop: 0) }
+        #expect(metrics.render().contains(#"botbridge_http_requests_total{route="/healthz",method="other",status="405"} 50"#))
     }
 }

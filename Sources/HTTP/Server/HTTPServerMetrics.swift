@@ -58,7 +58,17 @@ public final class HTTPServerMetrics: Sendable {
         shards = (0..<max(1, shardCount)).map { _ in ShardBox() }
     }
 
+    /// Methods kept as labels; any other token a client sends is counted as "other", so clients
+    /// cannot grow the label set.
+    static func methodLabel(_ method: String) -> String {
+        switch method {
+        case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS": method
+        default: "other"
+        }
+    }
+
     func record(route: String, method: String, status: Int, seconds: Double, loop: Int) {
+        let method = Self.methodLabel(method)
         shards[loop % shards.count].mutex.withLock { shard in
             shard.routes[route, default: RouteStats()].record(method: method, status: status, seconds: seconds)
         }
