@@ -68,11 +68,16 @@ struct ServerSettings {
         if let v = try positive("max_body_bytes") { settings.http.maxBodyBytes = v }
         if let v = try positive("max_connections") { settings.http.maxConnections = v }
         if let v = try positive("max_requests_per_connection") { settings.http.maxRequestsPerConnection = v }
-        if let v = try positive("header_timeout_ms") { settings.http.headerTimeout = .milliseconds(v) }
-        if let v = try positive("body_idle_timeout_ms") { settings.http.bodyIdleTimeout = .milliseconds(v) }
-        if let v = try positive("keep_alive_timeout_ms") { settings.http.keepAliveTimeout = .milliseconds(v) }
-        if let v = try positive("handler_timeout_ms") { settings.http.handlerTimeout = .milliseconds(v) }
-        if let v = try positive("shutdown_grace_ms") { settings.http.shutdownGracePeriod = .milliseconds(v) }
+        func milliseconds(_ name: String) throws(ConfigError) -> Duration? {
+            guard let v = try positive(name) else { return nil }
+            guard v <= 86_400_000 else { throw ConfigError(message: "\(path): 'server.\(name)' must be at most 86400000 (one day)") }
+            return .milliseconds(v)
+        }
+        if let v = try milliseconds("header_timeout_ms") { settings.http.headerTimeout = v }
+        if let v = try milliseconds("body_idle_timeout_ms") { settings.http.bodyIdleTimeout = v }
+        if let v = try milliseconds("keep_alive_timeout_ms") { settings.http.keepAliveTimeout = v }
+        if let v = try milliseconds("handler_timeout_ms") { settings.http.handlerTimeout = v }
+        if let v = try milliseconds("shutdown_grace_ms") { settings.http.shutdownGracePeriod = v }
         return settings
     }
 }

@@ -244,6 +244,32 @@ func parse(_ raw: String, bodyLimit: Int = 1 << 20, limits: HTTPParserLimits = H
         #expect(parser.bufferedByteCount == 0)
     }
 
+    @Test func chunkFramingDoesNotAccumulate() throws {
+        // 1-byte chunks with 4000-byte extensions: the wire is ~4000x the body. What stays buffered
+        // must stay small while the body grows.
+        var parser = HTTPRequestParser()
+        parser.append(Array("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n".utf8))
+        guard case .head = try parser.next() else { Issue.record("no head"); return }
+        try parser.startBody(limit: 1 << 20)
+        let chunk = Array(("1;a=" + String(repeating: "b", count: 4000) + "\r\nX\r\n").utf8)
+        var peak = 0
+        for _ in 0..<2000 {
+            parser.append(chunk)
+            guard case .needMoreData = try parser.next() else { Issue.record("ended early"); return }
+            peak = max(peak, parser.bufferedByteCount)
+        }
+        #expect(peak < 8 * 1024)
+        parser.append(Array("0\r\n\r\n".utf8))
+        guard case .end(let body) = try parser.next() else { Issue.record("no end"); return }
+        #expect(body.count == 2000)
+    }
+
+    @Test func durationsSaturateInsteadOfOverflowing() {
+        #expect(Duration.seconds(Int64.max).nanoseconds == Duration.nanosecondCap)
+        #expect(Duration.milliseconds(1500).nanoseconds == 1_500_000_000)
+        #expect(Duration.seconds(-1).nanoseconds == 0)
+    }
+
     @Test func failedParserStaysFailed() {
         var parser = HTTPRequestParser()
         parser.append(Array("GET / HTTP/1.1\r\nHost : a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n".utf8))

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 @testable import HTTP
 
@@ -186,17 +187,25 @@ import Testing
     @Test func gracefulShutdownFinishesInFlightRequests() async throws {
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
         configuration.eventLoopCount = 2
-        let server = HTTPServer(configuration: configuration, responder: testRouter())
+        var router = testRouter()
+        let handlerStarted = Mutex(false)
+        router.get("/held") { _, _ in
+            handlerStarted.withLock { $0 = true }
+            try await Task.sleep(for: .milliseconds(300))
+            return .text("slow done")
+        }
+        let server = HTTPServer(configuration: configuration, responder: router)
         let port = try server.start()
         let idle = try RawConnection(port: port)
         let response = Task {
             try await blocking { () throws -> RawConnection.Response in
                 let c = try RawConnection(port: port)
-                c.send("GET /slow?ms=300 HTTP/1.1\r\nHost: t\r\n\r\n")
+                c.send("GET /held HTTP/1.1\r\nHost: t\r\n\r\n")
                 return try c.readResponse()
             }
         }
-        try await Task.sleep(for: .milliseconds(100))
+        // Shut down only once the handler is certainly running.
+        while !handlerStarted.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
         let started = Date()
         await server.shutdown()
         #expect(Date().timeIntervalSince(started) < 5)
@@ -204,7 +213,7 @@ import Testing
         #expect(r.status == 200)
         #expect(r.bodyText == "slow done")
         #expect(r.header("Connection") == "close")
-        #expect(idle.readsEOF())
+        #expect(try await blocking { idle.readsEOF() })
         // No longer accepting.
         #expect(throws: (any Error).self) { _ = try RawConnection(port: port) }
     }
@@ -284,6 +293,69 @@ import Testing
                 // The connection stays usable.
                 c.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
                 #expect(try c.readResponse().bodyText == "hello")
+            }
+        }
+    }
+
+    @Test func failedStreamIsCutShortNotCompleted() async throws {
+        try await withServer(router: testRouter()) { _, port in
+            try await blocking {
+                let c = try RawConnection(port: port)
+                c.send("GET /stream-fail HTTP/1.1\r\nHost: t\r\n\r\n")
+                // The head and the first chunk arrive, then the connection closes without "0\r\n\r\n".
+                #expect(throws: RawConnection.Failure.self) { try c.readResponse() }
+            }
+        }
+    }
+
+    @Test func http10GetsACloseDelimitedStreamAndNo100Continue() async throws {
+        try await withServer(router: testRouter()) { _, port in
+            try await blocking {
+                let c = try RawConnection(port: port)
+                c.send("GET /stream HTTP/1.0\r\n\r\n")
+                let r = try c.readResponse(expectBody: false)
+                #expect(r.header("Transfer-Encoding") == nil)
+                #expect(r.header("Connection") == "close")
+                #expect(c.readsEOF())
+                let d = try RawConnection(port: port)
+                d.send("POST /echo HTTP/1.0\r\nConnection: keep-alive\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nok")
+                let echoed = try d.readResponse()
+                #expect(echoed.status == 200) // not a 100 first
+                #expect(echoed.bodyText == "ok")
+                #expect(echoed.header("Connection") == "keep-alive")
+            }
+        }
+    }
+
+    @Test func shutdownDuringABodyClosesRightAfterTheResponse() async throws {
+        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+        configuration.shutdownGracePeriod = .seconds(5)
+        let server = HTTPServer(configuration: configuration, responder: testRouter())
+        let port = try server.start()
+        let c = try RawConnection(port: port)
+        c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n\r\nab")
+        try await Task.sleep(for: .milliseconds(50))
+        let started = Date()
+        async let stopped: Void = server.shutdown()
+        try await Task.sleep(for: .milliseconds(50))
+        c.send("cd")
+        let r = try await blocking { try c.readResponse() }
+        #expect(r.bodyText == "abcd")
+        #expect(r.header("Connection") == "close")
+        shutdown(c.fd, Int32(SHUT_WR)) // a well-behaved client closes too; the server lingers until then
+        await stopped
+        #expect(Date().timeIntervalSince(started) < 2, "shutdown waited for the grace period")
+    }
+
+    @Test func longConfiguredTimeoutsDoNotOverflow() async throws {
+        try await withServer({
+            $0.headerTimeout = .seconds(Int64.max); $0.handlerTimeout = .seconds(Int64.max)
+            $0.keepAliveTimeout = .seconds(Int64.max); $0.bodyIdleTimeout = .seconds(Int64.max)
+        }, router: testRouter()) { _, port in
+            try await blocking {
+                let c = try RawConnection(port: port)
+                c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi")
+                #expect(try c.readResponse().bodyText == "hi")
             }
         }
     }

@@ -3,7 +3,7 @@ import Glibc
 @testable import HTTP
 
 /// A blocking loopback TCP client for tests: writes raw bytes, reads raw responses.
-final class RawConnection {
+final class RawConnection: @unchecked Sendable {
     let fd: Int32
     private var buffer: [UInt8] = []
 
@@ -18,19 +18,23 @@ final class RawConnection {
     enum Failure: Error { case connect(Int32), closed, timeout, malformed(String) }
 
     init(port: Int, timeout: Double = 5) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        // The socket is only stored once connected: a class whose init throws after initializing
+        // every property still runs deinit, which would close the descriptor a second time, and by
+        // then its number may belong to someone else (an epoll instance, a dispatch timer...).
+        let socketFD = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard result == 0 else {
             let code = errno
-            Glibc.close(fd)
+            Glibc.close(socketFD)
             throw Failure.connect(code)
         }
+        fd = socketFD
         setTimeout(timeout)
     }
 
@@ -174,6 +178,13 @@ func testRouter() -> Router {
                 try await writer.write(Array("data: \(i)\n\n".utf8))
                 try await Task.sleep(for: .milliseconds(10))
             }
+        }
+    }
+    router.get("/stream-fail") { _, _ in
+        HTTPResponse(status: .ok) { writer in
+            try await writer.write(Array("partial".utf8))
+            struct Broken: Error {}
+            throw Broken()
         }
     }
     router.get("/request-id") { _, context in .text(context.requestID) }

@@ -74,6 +74,7 @@ import Testing
             (#"{"server": {"max_body_bytes": -1}}"#, "'server.max_body_bytes' must be a positive integer"),
             (#"{"server": {"max_body_bytes": 1.5}}"#, "'server.max_body_bytes' must be a positive integer"),
             (#"{"server": {"listne": "x"}}"#, "unknown field 'server.listne'"),
+            (#"{"server": {"handler_timeout_ms": 100000000000000}}"#, "'server.handler_timeout_ms' must be at most 86400000"),
             (#"{"server": [1]}"#, "'server' must be an object"),
             ("not json", "not valid JSON"),
         ]

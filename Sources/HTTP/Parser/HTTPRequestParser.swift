@@ -152,6 +152,12 @@ public struct HTTPRequestParser: Sendable {
                     return finishMessage(body: bytes)
                 }
                 state = .chunked(chunk)
+                // Drop consumed wire bytes so chunk framing (extensions!) cannot pile up in memory;
+                // chunk offsets are relative to `start`, so this is safe mid-message.
+                if start >= 64 * 1024 {
+                    buffer.removeFirst(start)
+                    start = 0
+                }
                 return .needMoreData
             } catch {
                 state = .failed(error)
@@ -323,7 +329,9 @@ public struct HTTPRequestParser: Sendable {
         // RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive".
         let keepAlive = b.version == .http1_1 ? !b.connectionClose : (b.connectionKeepAlive && !b.connectionClose)
         return HTTPRequestHead(method: b.method, target: b.target, version: b.version, headers: b.headers,
-                               framing: framing, keepAlive: keepAlive, expectsContinue: b.expectsContinue && framing != .none)
+                               framing: framing, keepAlive: keepAlive,
+                               // RFC 9110 §10.1.1: a 100-continue from an HTTP/1.0 client is ignored.
+                               expectsContinue: b.expectsContinue && framing != .none && b.version == .http1_1)
     }
 
     /// RFC 9112 §3: request-line = method SP request-target SP HTTP-version.

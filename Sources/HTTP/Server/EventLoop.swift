@@ -73,11 +73,13 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
         wakeIfNeeded()
     }
 
-    /// Runs `work` on the loop thread.
-    func execute(_ work: @escaping @Sendable () -> Void) {
-        if stopped.load(ordering: .acquiring) { return }
+    /// Runs `work` on the loop thread; false (and `work` dropped) once the loop has stopped.
+    @discardableResult
+    func execute(_ work: @escaping @Sendable () -> Void) -> Bool {
+        if stopped.load(ordering: .acquiring) { return false }
         pending.withLock { $0.closures.append(work) }
         wakeIfNeeded()
+        return true
     }
 
     private func wakeIfNeeded() {
@@ -105,11 +107,24 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
         started.wait()
     }
 
-    /// Stops the thread after its current iteration and waits for it.
+    /// Stops the thread after its current iteration and waits for it (blocking: for start-up failures).
     func stopAndJoin() {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         epoll.wake()
         finished.wait()
+    }
+
+    /// Stops the thread and suspends until it has exited, without blocking a cooperative thread.
+    func stop() async {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        epoll.wake()
+        let finished = self.finished
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                finished.wait()
+                continuation.resume()
+            }
+        }
     }
 
     private func run() {

@@ -41,6 +41,8 @@ final class HTTPConnection: @unchecked Sendable {
     private var current: CurrentExchange?
     private var handlerTask: Task<Void, Never>?
     private var streamWaiter: CheckedContinuation<Void, any Error>?
+    /// Whether the body being streamed uses chunked coding (HTTP/1.1) or ends at the close (1.0).
+    private var streamChunked = true
 
     /// What the connection knows about the request being answered.
     struct CurrentExchange {
@@ -177,7 +179,7 @@ final class HTTPConnection: @unchecked Sendable {
             if self.loop.inLoop {
                 self.complete(serial: serial, response: response)
             } else {
-                self.loop.execute { self.complete(serial: serial, response: response) }
+                _ = self.loop.execute { self.complete(serial: serial, response: response) }
             }
         }
     }
@@ -190,23 +192,30 @@ final class HTTPConnection: @unchecked Sendable {
         switch response.body {
         case .bytes(let body):
             var bytes = ResponseSerializer.head(response, bodyLength: body.count, requestID: exchange.requestID,
-                                                keepAlive: exchange.keepAlive, date: loop.currentDate())
+                                                keepAlive: exchange.keepAlive, date: loop.currentDate(),
+                                                announceKeepAlive: exchange.head.version == .http1_0)
             if !isHead && !response.status.forbidsBody { bytes.append(contentsOf: body) }
             queue(bytes)
             finish(response, exchange)
         case .stream(let produce):
+            // RFC 9112 §6.1: no chunked coding to an HTTP/1.0 client; its body ends at the close.
+            let chunked = exchange.head.version == .http1_1
+            if !chunked { current?.keepAlive = false }
             queue(ResponseSerializer.head(response, bodyLength: nil, requestID: exchange.requestID,
-                                          keepAlive: exchange.keepAlive, date: loop.currentDate()))
+                                          keepAlive: chunked && exchange.keepAlive, date: loop.currentDate(),
+                                          chunked: chunked))
             if isHead || response.status.forbidsBody {
-                finish(response, exchange)
+                finish(response, current ?? exchange)
                 return
             }
             state = .streaming
+            streamChunked = chunked
             flush()
             let writer = ConnectionStreamWriter(connection: self, serial: serial)
             handlerTask = Task(executorPreference: loop) { [self] in
-                do { try await produce(writer) } catch {}
-                self.loop.execute { self.endStream(serial: serial, response: response) }
+                let failed: Bool
+                do { try await produce(writer); failed = false } catch { failed = true }
+                _ = self.loop.execute { self.endStream(serial: serial, response: response, failed: failed) }
             }
         }
     }
@@ -270,9 +279,13 @@ final class HTTPConnection: @unchecked Sendable {
             return
         }
         if bytes.isEmpty { continuation.resume(); return }
-        queue(Array(String(bytes.count, radix: 16).utf8) + [0x0D, 0x0A])
-        queue(bytes)
-        queue([0x0D, 0x0A])
+        if streamChunked {
+            queue(Array(String(bytes.count, radix: 16).utf8) + [0x0D, 0x0A])
+            queue(bytes)
+            queue([0x0D, 0x0A])
+        } else {
+            queue(bytes)
+        }
         flush()
         if case .closed = state {
             continuation.resume(throwing: HTTPError(.serviceUnavailable, code: "connection_closed", message: "client went away"))
@@ -283,10 +296,16 @@ final class HTTPConnection: @unchecked Sendable {
         }
     }
 
-    private func endStream(serial: UInt64, response: HTTPResponse) {
+    private func endStream(serial: UInt64, response: HTTPResponse, failed: Bool) {
         guard case .streaming = state, serial == exchange, let exchange = current else { return }
         handlerTask = nil
-        queue(Array("0\r\n\r\n".utf8))
+        if failed {
+            // Without the last chunk the client sees a truncated body, not a complete one.
+            server.logger.warning("streamed response failed", [("request_id", exchange.requestID)])
+            close()
+            return
+        }
+        if streamChunked { queue(Array("0\r\n\r\n".utf8)) }
         finish(response, exchange)
     }
 
@@ -311,6 +330,7 @@ final class HTTPConnection: @unchecked Sendable {
             switch result {
             case .processed(let n):
                 outputOffset += n
+                writeBlockedSince = nil // the write timeout measures stalls, not slow progress
             case .wouldBlock, .endOfFile:
                 if writeBlockedSince == nil { writeBlockedSince = loop.now }
                 return
@@ -324,7 +344,7 @@ final class HTTPConnection: @unchecked Sendable {
             waiter.resume()
         }
         if case .writing(let thenClose) = state {
-            if thenClose {
+            if thenClose || (draining && parser.phase == .idle) {
                 startLingeringClose()
             } else {
                 state = .reading
@@ -378,12 +398,8 @@ final class HTTPConnection: @unchecked Sendable {
     /// Graceful shutdown: idle connections close now, busy ones after their current response.
     func beginShutdown() {
         draining = true
-        switch state {
-        case .reading:
-            if parser.phase == .idle { close() }
-        default:
-            current?.keepAlive = false
-        }
+        current?.keepAlive = false
+        if case .reading = state, parser.phase == .idle { close() }
     }
 
     /// Enforces the header, body, keep-alive, handler, write and linger timeouts.
@@ -428,7 +444,10 @@ struct ConnectionStreamWriter: HTTPBodyStreamWriter {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let connection = self.connection
             let serial = self.serial
-            connection.loop.execute { connection.writeChunk(bytes, serial: serial, continuation: continuation) }
+            let queued = connection.loop.execute { connection.writeChunk(bytes, serial: serial, continuation: continuation) }
+            if !queued {
+                continuation.resume(throwing: HTTPError(.serviceUnavailable, code: "connection_closed", message: "server stopped"))
+            }
         }
     }
 }

@@ -84,7 +84,7 @@ public final class HTTPServer: Sendable {
         for loop in loops {
             loop.execute { loop.closeAll() }
         }
-        for loop in loops { loop.stopAndJoin() }
+        for loop in loops { await loop.stop() }
     }
 
     /// How often loops check timeouts: a tenth of the shortest timeout, between 5 ms and 250 ms.

@@ -42,12 +42,17 @@ public struct HTTPServerConfiguration: Sendable {
 }
 
 extension Duration {
-    /// Whole nanoseconds, saturating.
+    /// Longest duration the server reckons with (about 146 years): deadlines are `now + d`, so
+    /// capping here keeps that sum from overflowing however long a configured timeout is.
+    static let nanosecondCap = UInt64.max / 4
+
+    /// Whole nanoseconds, saturating at `nanosecondCap`.
     var nanoseconds: UInt64 {
         let (seconds, attoseconds) = components
         if seconds < 0 { return 0 }
         let (ns, overflow) = UInt64(seconds).multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? UInt64.max : ns &+ UInt64(attoseconds / 1_000_000_000)
+        if overflow { return Self.nanosecondCap }
+        return min(ns &+ UInt64(attoseconds / 1_000_000_000), Self.nanosecondCap)
     }
 }
 

@@ -2,7 +2,10 @@
 /// Transfer-Encoding, Connection, Date, X-Request-Id), a handler owns the rest.
 enum ResponseSerializer {
     /// The status line and header section, ending with the empty line. `bodyLength` nil means chunked.
-    static func head(_ response: HTTPResponse, bodyLength: Int?, requestID: String, keepAlive: Bool, date: String) -> [UInt8] {
+    /// `chunked` false with a nil length writes no framing header: the body ends at the close (HTTP/1.0).
+    /// `announceKeepAlive` adds `Connection: keep-alive`, which an HTTP/1.0 client needs to hear.
+    static func head(_ response: HTTPResponse, bodyLength: Int?, requestID: String, keepAlive: Bool, date: String,
+                     chunked: Bool = true, announceKeepAlive: Bool = false) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(160 + response.headers.count * 48 + (bodyLength ?? 0))
         out.append(contentsOf: statusLine(response.status))
@@ -18,7 +21,7 @@ enum ResponseSerializer {
                 out.append(contentsOf: "Content-Length: ".utf8)
                 appendDecimal(bodyLength, to: &out)
                 out.append(0x0D); out.append(0x0A)
-            } else {
+            } else if chunked {
                 out.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
             }
         }
@@ -27,7 +30,11 @@ enum ResponseSerializer {
         out.append(contentsOf: "\r\nX-Request-Id: ".utf8)
         out.append(contentsOf: requestID.utf8)
         out.append(0x0D); out.append(0x0A)
-        if !keepAlive { out.append(contentsOf: "Connection: close\r\n".utf8) }
+        if !keepAlive {
+            out.append(contentsOf: "Connection: close\r\n".utf8)
+        } else if announceKeepAlive {
+            out.append(contentsOf: "Connection: keep-alive\r\n".utf8)
+        }
         out.append(0x0D); out.append(0x0A)
         return out
     }
