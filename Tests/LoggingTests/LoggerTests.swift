@@ -68,3 +68,13 @@ import Testing
         #expect(text.contains(#""msg":"hello""#))
     }
 }
+
+@Suite struct JSONStringTests {
+    @Test(arguments: ["plain", "quote \" and \\ backslash", "line\nbreak\ttab\r", "nul \u{0} bel \u{7}", "emoji 🙂 and RTL שלום", "\u{2028}\u{2029}"])
+    func quotedTextRoundTrips(_ text: String) throws {
+        let literal = JSONString.quote(text)
+        let decoded = try JSONSerialization.jsonObject(with: Data("[\(literal)]".utf8)) as? [String]
+        #expect(decoded == [text])
+        #expect(!literal.unicodeScalars.contains { $0.value < 0x20 })
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// An error that knows the HTTP status it should produce.
 public protocol HTTPResponseError: Error {
@@ -26,7 +27,7 @@ public struct HTTPError: HTTPResponseError, Sendable, CustomStringConvertible {
     public var response: HTTPResponse {
         var headers = self.headers
         headers.replaceOrAdd(name: "Content-Type", value: "application/json")
-        let body = #"{"error":{"code":"# + JSONText.string(code) + #","message":"# + JSONText.string(message) + "}}"
+        let body = #"{"error":{"code":"# + JSONString.quote(code) + #","message":"# + JSONString.quote(message) + "}}"
         return HTTPResponse(status: status, headers: headers, body: Array(body.utf8))
     }
 
@@ -36,30 +37,5 @@ public struct HTTPError: HTTPResponseError, Sendable, CustomStringConvertible {
 
     public static func notFound(_ message: String = "no such resource") -> HTTPError {
         HTTPError(.notFound, code: "not_found", message: message)
-    }
-}
-
-/// Minimal JSON text helpers for hand-built bodies.
-public enum JSONText {
-    /// A JSON string literal for `text`, escaping what RFC 8259 requires.
-    public static func string(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }
