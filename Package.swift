@@ -23,13 +23,19 @@ let package = Package(
         .target(name: "Logging", swiftSettings: strict),
         .target(name: "HTTP", dependencies: ["CLinux", "Logging"], swiftSettings: strict),
         .target(name: "HTTPClient", dependencies: ["CCurl", "Logging"], swiftSettings: strict),
-        .executableTarget(name: "botbridge", dependencies: ["HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
+        .target(name: "Signing", swiftSettings: strict),
+        .target(name: "Storage", dependencies: ["CSQLite", "Logging"], swiftSettings: strict),
+        .target(name: "Bridge", dependencies: ["Storage", "Signing", "HTTPClient", "HTTP", "Logging"], swiftSettings: strict),
+        .executableTarget(name: "botbridge", dependencies: ["Bridge", "Storage", "Signing", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
         // Benchmark only (bench/client.sh): drives HTTPClient against a local server. Not a product.
         .executableTarget(name: "client-load", dependencies: ["HTTPClient"], path: "bench/ClientLoad", swiftSettings: strict),
 
         .testTarget(name: "LoggingTests", dependencies: ["Logging"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Logging"], swiftSettings: strict),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP", "Logging"], swiftSettings: strict),
+        .testTarget(name: "SigningTests", dependencies: ["Signing"], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Logging"], swiftSettings: strict),
+        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Storage", "Signing", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
         .testTarget(name: "botbridgeTests", dependencies: ["botbridge", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,1 @@
+// Signing: hashes, HMAC, encodings and webhook signature schemes (in progress).

@@ -1,0 +1,164 @@
+import Synchronization
+
+/// The database as the rest of the gateway sees it: one writer connection on its own thread with
+/// group commit, and read-only connections on their own threads. Everything is async and no
+/// SQLite call ever runs on Swift's cooperative pool.
+///
+/// Group commit: `write` calls that arrive while a transaction is being committed queue up and
+/// are then run together in one `BEGIN IMMEDIATE ... COMMIT`, each in its own savepoint, so one
+/// write's failure rolls back only that write. Every caller returns only after the transaction
+/// holding its write has committed (or with the error that stopped it).
+public final class DatabasePool: Sendable {
+    /// The configuration the pool was opened with.
+    public let configuration: DatabaseConfiguration
+    private let writeQueue = JobQueue()
+    private let readQueue = JobQueue()
+    private let threads: Mutex<[DatabaseThread]> = Mutex([])
+    private let counters = Counters()
+
+    /// Opens (creating when missing) the database, applies pending migrations, starts the threads.
+    public static func open(_ configuration: DatabaseConfiguration) async throws -> DatabasePool {
+        let pool = DatabasePool(configuration: configuration)
+        do {
+            try await pool.start()
+        } catch {
+            await pool.close()
+            throw error
+        }
+        return pool
+    }
+
+    private init(configuration: DatabaseConfiguration) {
+        self.configuration = configuration
+    }
+
+    private func start() async throws {
+        let configuration = self.configuration
+        let counters = self.counters
+        try await startThread(name: "botbridge-db-writer", queue: writeQueue, batchSize: max(1, configuration.maxBatchSize),
+                              open: { try DatabasePool.openWriter(configuration) },
+                              process: { db, jobs in DatabasePool.commit(jobs, on: db, counters: counters) })
+        for index in 0..<max(1, configuration.readerCount) {
+            try await startThread(name: "botbridge-db-reader-\(index)", queue: readQueue, batchSize: 1,
+                                  open: { try DatabasePool.openReader(configuration) },
+                                  process: { db, jobs in DatabasePool.read(jobs, on: db) })
+        }
+    }
+
+    private func startThread(name: String, queue: JobQueue, batchSize: Int,
+                             open: @escaping @Sendable () throws -> Database,
+                             process: @escaping @Sendable (Database, [any DatabaseJob]) -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let thread = DatabaseThread(name: name, queue: queue, batchSize: batchSize, open: open, opened: { error in
+                if let error { continuation.resume(throwing: error) } else { continuation.resume() }
+            }, process: process)
+            threads.withLock { $0.append(thread) }
+        }
+    }
+
+    // MARK: - Public API
+
+    /// Runs `body` in a write transaction (shared with concurrent writers, isolated by a
+    /// savepoint) and returns once that transaction has committed. If `body` throws, its changes
+    /// are rolled back and the error is rethrown; other writers in the batch are unaffected.
+    /// `body` must not BEGIN or COMMIT itself; use `db.savepoint` for nested undo.
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await submit(body, to: writeQueue)
+    }
+
+    /// Runs `body` on a read-only connection inside one read transaction (a consistent snapshot).
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await submit(body, to: readQueue)
+    }
+
+    /// Finishes the queued work, closes every connection and stops the threads. Later calls fail
+    /// with `StorageError.closed`.
+    public func close() async {
+        writeQueue.close()
+        readQueue.close()
+        for thread in threads.withLock({ $0 }) { await thread.join() }
+    }
+
+    /// Writes committed and the transactions that held them, since open.
+    public var statistics: (writes: Int, transactions: Int) {
+        (counters.writes.load(ordering: .relaxed), counters.transactions.load(ordering: .relaxed))
+    }
+
+    /// Writes queued behind the one being committed (for tests of group commit).
+    var queuedWrites: Int { writeQueue.count }
+
+    private func submit<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T, to queue: JobQueue) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let job = TypedDatabaseJob(body: body, continuation: continuation)
+            if !queue.put(job) { job.complete(overridingError: StorageError.closed) }
+        }
+    }
+
+    // MARK: - On the database threads
+
+    private final class Counters: Sendable {
+        let writes = Atomic<Int>(0)
+        let transactions = Atomic<Int>(0)
+    }
+
+    private static func openWriter(_ configuration: DatabaseConfiguration) throws -> Database {
+        let db = try Database(path: configuration.path, readOnly: false, busyTimeout: configuration.busyTimeout)
+        let mode = try db.scalar("PRAGMA journal_mode=WAL").string?.lowercased() ?? ""
+        guard mode == "wal" else { throw StorageError.walUnavailable(path: configuration.path, mode: mode) }
+        try db.execute("PRAGMA synchronous=\(configuration.synchronous.rawValue)")
+        try db.execute("PRAGMA foreign_keys=ON")
+        guard try db.scalar("PRAGMA foreign_keys").int == 1 else { throw StorageError.pragmaRejected("foreign_keys=ON") }
+        let expectedSync = configuration.synchronous == .full ? 2 : 1
+        guard try db.scalar("PRAGMA synchronous").int == expectedSync else {
+            throw StorageError.pragmaRejected("synchronous=\(configuration.synchronous.rawValue)")
+        }
+        try Migrator.migrate(db, migrations: configuration.migrations)
+        return db
+    }
+
+    private static func openReader(_ configuration: DatabaseConfiguration) throws -> Database {
+        let db = try Database(path: configuration.path, readOnly: true, busyTimeout: configuration.busyTimeout)
+        try db.execute("PRAGMA foreign_keys=ON")
+        return db
+    }
+
+    /// One group commit: all jobs in one transaction, each in a savepoint when there are several.
+    private static func commit(_ jobs: [any DatabaseJob], on db: Database, counters: Counters) {
+        do {
+            try db.run("BEGIN IMMEDIATE")
+        } catch {
+            for job in jobs { job.complete(overridingError: error) }
+            return
+        }
+        let isolated = jobs.count > 1
+        for job in jobs { job.perform(db, savepoint: isolated) }
+        if !isolated, jobs[0].failed {
+            db.rollbackQuietly()
+            jobs[0].complete(overridingError: nil)
+            return
+        }
+        do {
+            try db.run("COMMIT")
+        } catch {
+            db.rollbackQuietly()
+            for job in jobs { job.complete(overridingError: error) }
+            return
+        }
+        counters.transactions.add(1, ordering: .relaxed)
+        counters.writes.add(jobs.count { !$0.failed }, ordering: .relaxed)
+        for job in jobs { job.complete(overridingError: nil) }
+    }
+
+    /// Read jobs, each in its own read transaction so multi-statement reads see one snapshot.
+    private static func read(_ jobs: [any DatabaseJob], on db: Database) {
+        for job in jobs {
+            do { try db.run("BEGIN") } catch {
+                job.complete(overridingError: error)
+                continue
+            }
+            job.perform(db, savepoint: false)
+            db.rollbackQuietly()
+            job.complete(overridingError: nil)
+        }
+    }
+}

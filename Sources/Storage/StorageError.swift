@@ -1,0 +1,69 @@
+import CSQLite
+
+/// What SQLite reported for one failed call: its result codes, its message and the SQL, never
+/// the bound values (they may be tokens or phone numbers).
+public struct SQLiteFailure: Sendable, Equatable, CustomStringConvertible {
+    /// The extended result code, e.g. SQLITE_CONSTRAINT_UNIQUE.
+    public var extendedCode: Int32
+    /// SQLite's message for the failure.
+    public var message: String
+    /// The statement that failed, when there was one.
+    public var sql: String?
+
+    /// The primary result code, e.g. SQLITE_CONSTRAINT.
+    public var code: Int32 { extendedCode & 0xff }
+
+    public init(extendedCode: Int32, message: String, sql: String?) {
+        self.extendedCode = extendedCode
+        self.message = message
+        self.sql = sql
+    }
+
+    public var description: String {
+        var text = "SQLite error \(extendedCode): \(message)"
+        if let sql { text += " (in: \(sql))" }
+        return text
+    }
+}
+
+/// Errors from the storage layer.
+public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A SQLite call failed.
+    case sqlite(SQLiteFailure)
+    /// The database was written by a newer botbridge, whose migrations this binary does not know.
+    case schemaTooNew(path: String, databaseVersion: Int, supportedVersion: Int)
+    /// A migration recorded in the database does not match this binary's migration of that version.
+    case migrationMismatch(version: Int, recorded: String, expected: String)
+    /// `PRAGMA journal_mode=WAL` did not take effect (answered with the given mode).
+    case walUnavailable(path: String, mode: String)
+    /// A PRAGMA this gateway depends on did not take effect.
+    case pragmaRejected(String)
+    /// The database has been closed; nothing more can run on it.
+    case closed
+
+    /// True when the failure is a constraint violation (unique, foreign key, check...).
+    public var isConstraintViolation: Bool {
+        if case .sqlite(let failure) = self { return failure.code == SQLITE_CONSTRAINT }
+        return false
+    }
+
+    /// True when another connection held the lock longer than the busy timeout.
+    public var isBusy: Bool {
+        if case .sqlite(let failure) = self { return failure.code == SQLITE_BUSY || failure.code == SQLITE_LOCKED }
+        return false
+    }
+
+    public var description: String {
+        switch self {
+        case .sqlite(let failure): failure.description
+        case .schemaTooNew(let path, let found, let supported):
+            "database \(path) has schema version \(found), written by a newer botbridge; this binary supports up to \(supported). Upgrade botbridge or use another --db."
+        case .migrationMismatch(let version, let recorded, let expected):
+            "database migration \(version) is recorded as '\(recorded)' but this binary's migration \(version) is '\(expected)'; the database belongs to a different build"
+        case .walUnavailable(let path, let mode):
+            "cannot enable WAL journaling on \(path) (journal_mode stayed '\(mode)'); put the database on a local filesystem"
+        case .pragmaRejected(let pragma): "SQLite did not accept PRAGMA \(pragma)"
+        case .closed: "the database is closed"
+        }
+    }
+}
