@@ -1,1 +1,0 @@
-// Signing: hashes, HMAC, encodings and webhook signature schemes (in progress).
