@@ -18,7 +18,10 @@ static const uint32_t clinux_EPOLLET = EPOLLET;
 // module's view of shared structs (fd_set...) differ from Swift's Glibc module. Declare it alone.
 extern int accept4(int fd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 
-/// accept4(2) without the peer address.
-static inline int clinux_accept4(int fd, int flags) { return accept4(fd, NULL, NULL, flags); }
+/// accept4(2), filling in the peer address.
+static inline int clinux_accept4(int fd, struct sockaddr_storage *peer, int flags) {
+    socklen_t length = sizeof(struct sockaddr_storage);
+    return accept4(fd, (struct sockaddr *)peer, &length, flags);
+}
 
 #endif

@@ -28,6 +28,23 @@ struct SocketAddress: Sendable {
         return address
     }
 
+    /// True for 127.0.0.0/8, ::1 and IPv4-mapped 127.0.0.0/8.
+    var isLoopback: Bool {
+        withUnsafeBytes(of: storage) { raw in
+            switch family {
+            case AF_INET:
+                let address = raw.load(as: sockaddr_in.self).sin_addr.s_addr
+                return UInt32(bigEndian: address) >> 24 == 127
+            case AF_INET6:
+                let bytes = withUnsafeBytes(of: raw.load(as: sockaddr_in6.self).sin6_addr) { Array($0) }
+                if bytes[0..<15].allSatisfy({ $0 == 0 }) && bytes[15] == 1 { return true }
+                return bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff && bytes[12] == 127
+            default:
+                return false
+            }
+        }
+    }
+
     /// The same address with another port.
     func with(port: Int) -> SocketAddress {
         var copy = self

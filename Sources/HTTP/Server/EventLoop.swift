@@ -180,7 +180,8 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
 
     private func acceptConnections() {
         for _ in 0..<128 {
-            let fd = clinux_accept4(listenerFD, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
+            var peer = sockaddr_storage()
+            let fd = clinux_accept4(listenerFD, &peer, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
             if fd < 0 {
                 let code = errno
                 switch code {
@@ -203,7 +204,8 @@ final class EventLoop: TaskExecutor, @unchecked Sendable {
                 continue
             }
             _ = try? Syscall.setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-            let connection = HTTPConnection(fd: fd, loop: self, server: server, acceptedAt: now)
+            let connection = HTTPConnection(fd: fd, loop: self, server: server, acceptedAt: now,
+                                            peerIsLoopback: SocketAddress(storage: peer, length: 0).isLoopback)
             do {
                 try epoll.add(fd, events: clinux_EPOLLIN | clinux_EPOLLOUT | clinux_EPOLLRDHUP | clinux_EPOLLET)
             } catch {

@@ -55,8 +55,12 @@ final class HTTPConnection: @unchecked Sendable {
     /// Most bytes buffered from a client while a handler runs before reads pause.
     private var readCap: Int { server.configuration.parserLimits.maxHeaderBytes + 64 * 1024 }
 
-    init(fd: Int32, loop: EventLoop, server: ServerCore, acceptedAt: UInt64) {
+    /// True when the client connected from a loopback address (127.0.0.0/8 or ::1).
+    private let peerIsLoopback: Bool
+
+    init(fd: Int32, loop: EventLoop, server: ServerCore, acceptedAt: UInt64, peerIsLoopback: Bool) {
         self.fd = fd
+        self.peerIsLoopback = peerIsLoopback
         self.loop = loop
         self.server = server
         self.parser = HTTPRequestParser(limits: server.configuration.parserLimits)
@@ -173,7 +177,8 @@ final class HTTPConnection: @unchecked Sendable {
         deadline = loop.now + server.configuration.handlerTimeout.nanoseconds
         let serial = exchange
         let responder = server.responder
-        let context = RequestContext(requestID: request.id, logger: server.logger)
+        var context = RequestContext(requestID: request.id, logger: server.logger)
+        context.peerIsLoopback = peerIsLoopback
         handlerTask = Task(executorPreference: loop) { [self] in
             let response = await responder.respond(to: request, context: context)
             if self.loop.inLoop {

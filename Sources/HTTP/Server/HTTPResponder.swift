@@ -25,6 +25,9 @@ public struct RequestContext: Sendable {
     public var parameters: RouteParameters = RouteParameters()
     /// The matched route pattern, e.g. `/channels/{channel}/webhook`.
     public var route: String?
+    /// True when the client connected from a loopback address; operator routes that have no
+    /// other authentication may require it.
+    public var peerIsLoopback = false
 
     public init(requestID: String = RequestID.make(), logger: Logger = .silent) {
         self.requestID = requestID

@@ -1,0 +1,282 @@
+import HTTPClient
+import Logging
+import Signing
+import Storage
+import Synchronization
+
+/// Sends the outbox: claims due deliveries, sends each with the HTTP client, and records the
+/// outcome (done, retry at the scheduled time, or dead). Runs in the background after `start()`;
+/// tests drive it step by step with `runUntilIdle()` and an injected clock.
+///
+/// Guarantees, with the outbox queries: every attempt of a delivery carries the same
+/// `webhook-id` and a fresh timestamp and signature; deliveries sharing an ordering key leave
+/// one at a time in order; a delivery in flight when the process dies is sent again on restart.
+public final class DeliveryDispatcher: Sendable {
+    /// How much the dispatcher does at once.
+    public struct Configuration: Sendable {
+        /// Attempts in flight at most. Default 256.
+        public var maxInFlight = 256
+        /// Deliveries claimed per transaction. Default 128.
+        public var claimBatch = 128
+        /// Longest sleep between looks at the outbox when nothing wakes the dispatcher. Default 1 s.
+        public var idlePoll: Duration = .seconds(1)
+        public init() {}
+    }
+
+    private let pool: DatabasePool
+    private let client: HTTPClient
+    private let targets: DeliveryTargets
+    private let clock: any DeliveryClock
+    private let random: @Sendable () -> Double
+    private let logger: Logger
+    /// Counters by kind and outcome, for `/metrics`.
+    public let metrics: DeliveryMetrics
+    private let configuration: Configuration
+    private let state = Mutex(State())
+
+    private struct State {
+        var running = false
+        var inFlight = 0
+        var woken = false
+        var sleeper: Task<Void, Never>?
+        var loop: Task<Void, Never>?
+    }
+
+    public init(pool: DatabasePool, client: HTTPClient, targets: DeliveryTargets, clock: any DeliveryClock = SystemDeliveryClock(),
+                random: @escaping @Sendable () -> Double = { Double.random(in: -1...1) }, logger: Logger = .silent,
+                metrics: DeliveryMetrics = DeliveryMetrics(), configuration: Configuration = Configuration()) {
+        self.pool = pool
+        self.client = client
+        self.targets = targets
+        self.clock = clock
+        self.random = random
+        self.logger = logger
+        self.metrics = metrics
+        self.configuration = configuration
+    }
+
+    // MARK: - Running in the background
+
+    /// Puts deliveries interrupted by a previous stop or crash back in the queue, then starts
+    /// sending in the background.
+    public func start() async throws {
+        let now = clock.now()
+        let resumed = try await pool.write { db in try Outbox.resumeInterrupted(in: db, now: now) }
+        if resumed > 0 { logger.notice("resuming deliveries interrupted by the last stop", [("count", String(resumed))]) }
+        state.withLock { state in
+            guard !state.running else { return }
+            state.running = true
+            state.loop = Task { await self.loop() }
+        }
+    }
+
+    /// Stops claiming, waits up to `grace` for attempts in flight, then abandons the rest (they
+    /// stay claimed and are sent again, same `webhook-id`, on the next start).
+    public func stop(grace: Duration = .seconds(5)) async {
+        let loop = state.withLock { state -> Task<Void, Never>? in
+            state.running = false
+            state.sleeper?.cancel()
+            return state.loop
+        }
+        await loop?.value
+        let deadline = ContinuousClock.now + grace
+        while state.withLock({ $0.inFlight }) > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Wakes the dispatcher: call after committing new deliveries so they leave at once.
+    public func notify() {
+        state.withLock { state in
+            state.woken = true
+            state.sleeper?.cancel()
+        }
+    }
+
+    private var isRunning: Bool { state.withLock { $0.running } }
+
+    private func loop() async {
+        while isRunning {
+            let capacity = configuration.maxInFlight - state.withLock { $0.inFlight }
+            let limit = min(capacity, configuration.claimBatch)
+            var claimed: [Delivery] = []
+            if limit > 0 {
+                do { claimed = try await claim(limit: limit) } catch {
+                    logger.error("cannot claim deliveries: \(error)")
+                }
+            }
+            for delivery in claimed {
+                state.withLock { $0.inFlight += 1 }
+                Task {
+                    await self.attempt(delivery)
+                    self.state.withLock { $0.inFlight -= 1 }
+                    self.notify()
+                }
+            }
+            if limit > 0 && claimed.count == limit { continue }
+            await idle(for: await sleepTime(atCapacity: limit == 0))
+        }
+    }
+
+    /// Until the next pending delivery is due, capped at `idlePoll`. When due work exists but
+    /// none could be claimed (capacity full, or held behind in-flight deliveries of the same
+    /// ordering key), only a completion's `notify()` or the poll wakes the loop.
+    private func sleepTime(atCapacity: Bool) async -> Duration {
+        if atCapacity { return configuration.idlePoll }
+        guard let next = try? await pool.read({ db in try Outbox.nextDueTime(in: db) }) else { return configuration.idlePoll }
+        let wait = next - clock.now()
+        if wait <= 0 { return configuration.idlePoll }
+        return min(.milliseconds(wait), configuration.idlePoll)
+    }
+
+    private func idle(for duration: Duration) async {
+        let sleeper = Task { _ = try? await Task.sleep(for: duration) }
+        let skip = state.withLock { state -> Bool in
+            if state.woken || !state.running {
+                state.woken = false
+                return true
+            }
+            state.sleeper = sleeper
+            return false
+        }
+        if skip { sleeper.cancel() }
+        await sleeper.value
+        state.withLock { state in
+            state.sleeper = nil
+            state.woken = false
+        }
+    }
+
+    // MARK: - Step by step
+
+    /// Sends everything due now, including deliveries that become eligible when an earlier one
+    /// of their ordering key is done, and returns the number of attempts made. For tests and
+    /// tools; do not call while the background loop runs.
+    @discardableResult
+    public func runUntilIdle() async throws -> Int {
+        var attempts = 0
+        while true {
+            let claimed = try await claim(limit: configuration.maxInFlight)
+            if claimed.isEmpty { return attempts }
+            attempts += claimed.count
+            await withTaskGroup(of: Void.self) { group in
+                for delivery in claimed { group.addTask { await self.attempt(delivery) } }
+            }
+        }
+    }
+
+    // MARK: - One attempt
+
+    private func claim(limit: Int) async throws -> [Delivery] {
+        let now = clock.now()
+        return try await pool.write { db in try Outbox.claimDue(in: db, now: now, limit: limit) }
+    }
+
+    /// Sends one claimed delivery and records what happened.
+    private func attempt(_ delivery: Delivery) async {
+        let policy = targets.policy(for: delivery.kind)
+        guard let target = targets.targets[delivery.target] else {
+            await record(.retry(status: nil, error: "target '\(delivery.target)' is not configured", retryAfter: nil),
+                         for: delivery, target: nil, policy: policy, response: nil)
+            return
+        }
+        let request = makeRequest(delivery, target: target, policy: policy)
+        let result: Result<HTTPClientResponse, HTTPClientError>
+        do { result = .success(try await client.send(request)) } catch { result = .failure(error) }
+        if case .failure(let error) = result, error == .cancelled || error == .shutdown {
+            // Stopping: leave it claimed; the next start sends it again with the same webhook-id.
+            return
+        }
+        let outcome = DeliveryOutcome.classify(result, now: clock.now())
+        await record(outcome, for: delivery, target: target, policy: policy, response: try? result.get())
+    }
+
+    /// The HTTP request for an attempt: stored headers, the target's headers, and Standard
+    /// Webhooks headers with a fresh timestamp (and signature when the target has a secret).
+    func makeRequest(_ delivery: Delivery, target: DeliveryTarget, policy: DeliveryPolicy) -> HTTPClientRequest {
+        var headers = (delivery.headers + target.headers).map { (name: $0.name, value: $0.value) }
+        let timestamp = clock.now() / 1000
+        if let secret = target.signingSecret {
+            let signed = StandardWebhooks.Signer(secret: secret).sign(id: delivery.webhookID, timestamp: timestamp, body: delivery.body)
+            headers.append((StandardWebhooks.idHeader, signed.id))
+            headers.append((StandardWebhooks.timestampHeader, signed.timestamp))
+            headers.append((StandardWebhooks.signatureHeader, signed.signature))
+        } else {
+            headers.append((StandardWebhooks.idHeader, delivery.webhookID))
+            headers.append((StandardWebhooks.timestampHeader, String(timestamp)))
+        }
+        return HTTPClientRequest(method: delivery.method, url: delivery.url, headers: headers, body: delivery.body,
+                                 timeout: target.timeout ?? policy.timeout)
+    }
+
+    private func record(_ outcome: DeliveryOutcome, for delivery: Delivery, target: DeliveryTarget?, policy: DeliveryPolicy,
+                        response: HTTPClientResponse?) async {
+        let now = clock.now()
+        let jitter = random()
+        let onDelivered = target?.onDelivered
+        do {
+            let final = try await pool.write { db -> DeliveryFate in
+                switch outcome {
+                case .delivered(let status):
+                    var error: String?
+                    if let onDelivered, let response {
+                        do { try db.savepoint { db in try onDelivered(db, delivery, response) } } catch let failure {
+                            error = "receiver answered \(status) but its reply was not processed: \(failure)"
+                        }
+                    }
+                    try Outbox.markDone(delivery.id, status: status, in: db, now: now)
+                    if let error { try db.run("UPDATE deliveries SET last_error = ? WHERE id = ?", error, delivery.id) }
+                    return .done
+                case .retry(let status, let error, let retryAfter):
+                    guard let delay = policy.schedule.delay(afterFailedAttempts: delivery.attempts, random: jitter) else {
+                        try Outbox.markDead(delivery.id, status: status, error: "\(error) (gave up after \(delivery.attempts) attempts)",
+                                            in: db, now: now)
+                        return .dead
+                    }
+                    let wait = retryAfter ?? delay
+                    try Outbox.scheduleRetry(delivery.id, status: status, error: error, retryAt: now + wait.milliseconds, in: db, now: now)
+                    return .retrying(at: now + wait.milliseconds)
+                case .gone:
+                    try Outbox.markDead(delivery.id, status: 410, error: "target answered 410 Gone; its deliveries are stopped", in: db, now: now)
+                    let others = try Outbox.markTargetGone(delivery.target, in: db, now: now)
+                    return .gone(others: others)
+                case .permanentFailure(let error):
+                    try Outbox.markDead(delivery.id, status: nil, error: error, in: db, now: now)
+                    return .dead
+                }
+            }
+            metrics.recordAttempt(kind: delivery.kind, outcome: outcome, fate: final)
+            log(outcome, final, delivery)
+        } catch {
+            // The attempt happened but its outcome is not stored: the delivery stays claimed and
+            // is sent again (same webhook-id) after a restart.
+            logger.error("cannot record delivery outcome: \(error)", [("delivery_id", String(delivery.id))])
+        }
+    }
+
+    private func log(_ outcome: DeliveryOutcome, _ fate: DeliveryFate, _ delivery: Delivery) {
+        var logger = self.logger
+        logger[metadataKey: "delivery_id"] = String(delivery.id)
+        logger[metadataKey: "webhook_id"] = delivery.webhookID
+        logger[metadataKey: "target"] = delivery.target
+        switch (outcome, fate) {
+        case (.delivered(let status), _):
+            logger.debug("delivered", [("status", String(status)), ("attempt", String(delivery.attempts))])
+        case (.retry(_, let error, _), .retrying(let at)):
+            logger.warning("delivery failed; will retry", [("error", error), ("attempt", String(delivery.attempts)),
+                                                             ("retry_in_ms", String(max(0, at - clock.now())))])
+        case (.gone, .gone(let others)):
+            logger.warning("target gone (410); its deliveries are dead", [("others_stopped", String(others))])
+        default:
+            logger.error("delivery dead", [("attempt", String(delivery.attempts))])
+        }
+    }
+}
+
+/// Where a delivery ended up after an attempt.
+enum DeliveryFate: Sendable {
+    case done
+    case retrying(at: Int64)
+    case dead
+    case gone(others: Int)
+}

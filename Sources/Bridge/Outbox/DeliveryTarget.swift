@@ -1,0 +1,62 @@
+import HTTPClient
+import Signing
+import Storage
+
+/// A configured receiver of deliveries: what is added to each attempt at send time and never
+/// stored in the outbox (signing secret, auth headers), and what happens on success.
+public struct DeliveryTarget: Sendable {
+    /// The id stored in `deliveries.target`.
+    public var id: String
+    public var kind: DeliveryKind
+    /// Signs each attempt with Standard Webhooks headers when set.
+    public var signingSecret: StandardWebhooks.Secret?
+    /// Extra headers for each attempt, such as `Authorization`.
+    public var headers: [DeliveryHeader]
+    /// Overrides the kind's timeout.
+    public var timeout: Duration?
+    /// Runs in the transaction that marks the delivery done, with the receiver's answer (a bot's
+    /// synchronous reply becomes messages here). Throwing keeps the delivery for a retry.
+    public var onDelivered: (@Sendable (Database, Delivery, HTTPClientResponse) throws -> Void)?
+
+    public init(id: String, kind: DeliveryKind, signingSecret: StandardWebhooks.Secret? = nil, headers: [DeliveryHeader] = [],
+                timeout: Duration? = nil,
+                onDelivered: (@Sendable (Database, Delivery, HTTPClientResponse) throws -> Void)? = nil) {
+        self.id = id
+        self.kind = kind
+        self.signingSecret = signingSecret
+        self.headers = headers
+        self.timeout = timeout
+        self.onDelivered = onDelivered
+    }
+}
+
+/// Timeout and retry schedule for one kind of delivery.
+public struct DeliveryPolicy: Sendable, Equatable {
+    /// An attempt that has no complete answer by then has failed. Default 15 s.
+    public var timeout: Duration
+    public var schedule: RetrySchedule
+
+    public init(timeout: Duration = .seconds(15), schedule: RetrySchedule = .standard) {
+        self.timeout = timeout
+        self.schedule = schedule
+    }
+}
+
+/// Every target the dispatcher can send to, and the policy per kind.
+public struct DeliveryTargets: Sendable {
+    public var targets: [String: DeliveryTarget]
+    public var policies: [DeliveryKind: DeliveryPolicy]
+    public var defaultPolicy: DeliveryPolicy
+
+    public init(_ targets: [DeliveryTarget] = [], policies: [DeliveryKind: DeliveryPolicy] = [:],
+                defaultPolicy: DeliveryPolicy = DeliveryPolicy()) {
+        self.targets = Dictionary(targets.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+        self.policies = policies
+        self.defaultPolicy = defaultPolicy
+    }
+
+    /// The policy for a stored kind.
+    public func policy(for kind: String) -> DeliveryPolicy {
+        policies[DeliveryKind(rawValue: kind)] ?? defaultPolicy
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import Storage
+
+/// The outbox's reads and writes. Every function runs inside a transaction the caller holds
+/// (`pool.write` / `pool.read`), so a delivery is written atomically with whatever caused it.
+public enum Outbox {
+    // MARK: - Writing work
+
+    /// Adds a delivery, due now. Returns it as stored.
+    @discardableResult
+    public static func enqueue(_ new: NewDelivery, in db: Database, now: Int64) throws -> Delivery {
+        let headers = String(decoding: try JSONEncoder().encode(new.headers), as: UTF8.self)
+        let rows = try db.query("""
+            INSERT INTO deliveries (webhook_id, kind, target, ordering_key, conversation_id, message_id, method, url,
+                                    headers, body, status, attempts, next_attempt_at, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)
+            RETURNING \(Delivery.columns)
+            """, arguments: [Delivery.makeWebhookID(), new.kind.rawValue, new.target, new.orderingKey, new.conversationID,
+                             new.messageID, new.method, new.url, headers, new.body, now, now, now])
+        return Delivery(row: rows[0])
+    }
+
+    // MARK: - Workers
+
+    /// Claims up to `limit` due deliveries (status → sending, attempts + 1). Only the oldest open
+    /// delivery of each ordering key is eligible, so one key's deliveries leave one at a time.
+    static func claimDue(in db: Database, now: Int64, limit: Int) throws -> [Delivery] {
+        try db.query("""
+            UPDATE deliveries SET status = 'sending', attempts = attempts + 1, last_attempt_at = ?1, updated_at = ?1
+            WHERE id IN (
+                SELECT d.id FROM deliveries d
+                WHERE d.status = 'pending' AND d.next_attempt_at <= ?1
+                  AND (d.ordering_key IS NULL OR NOT EXISTS (
+                        SELECT 1 FROM deliveries e
+                        WHERE e.ordering_key = d.ordering_key AND e.status IN ('pending', 'sending') AND e.id < d.id))
+                ORDER BY d.next_attempt_at, d.id
+                LIMIT ?2)
+            RETURNING \(Delivery.columns)
+            """, arguments: [now, limit]).map(Delivery.init(row:)).sorted { $0.id < $1.id }
+    }
+
+    /// The earliest time a pending delivery is due, if any.
+    static func nextDueTime(in db: Database) throws -> Int64? {
+        try db.scalar("SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending'").int64
+    }
+
+    /// Records a 2xx. Returns false when the delivery was no longer in flight (replayed meanwhile).
+    @discardableResult
+    static func markDone(_ id: Int64, status: Int, in db: Database, now: Int64) throws -> Bool {
+        try db.run("""
+            UPDATE deliveries SET status = 'done', last_status = ?, last_error = NULL, done_at = ?2, updated_at = ?2
+            WHERE id = ?3 AND status = 'sending'
+            """, status, now, id)
+        return db.changes == 1
+    }
+
+    /// Records a failed attempt that will be retried at `retryAt`.
+    static func scheduleRetry(_ id: Int64, status: Int?, error: String, retryAt: Int64, in db: Database, now: Int64) throws {
+        try db.run("""
+            UPDATE deliveries SET status = 'pending', last_status = ?, last_error = ?, next_attempt_at = ?, updated_at = ?
+            WHERE id = ? AND status = 'sending'
+            """, status, error, retryAt, now, id)
+    }
+
+    /// Records a final failure.
+    static func markDead(_ id: Int64, status: Int?, error: String, in db: Database, now: Int64) throws {
+        try db.run("""
+            UPDATE deliveries SET status = 'dead', last_status = ?, last_error = ?, updated_at = ?
+            WHERE id = ? AND status = 'sending'
+            """, status, error, now, id)
+    }
+
+    /// A target answered 410 Gone: every delivery still waiting for it is dead. Returns how many.
+    static func markTargetGone(_ target: String, in db: Database, now: Int64) throws -> Int {
+        try db.run("""
+            UPDATE deliveries SET status = 'dead', last_status = 410,
+                   last_error = 'not attempted: the target answered 410 Gone to an earlier delivery', updated_at = ?
+            WHERE target = ? AND status = 'pending'
+            """, now, target)
+        return db.changes
+    }
+
+    /// Puts deliveries that were in flight when the process stopped back in the queue, due now,
+    /// so they are sent again with the same `webhook-id`. Run once at start-up.
+    @discardableResult
+    public static func resumeInterrupted(in db: Database, now: Int64) throws -> Int {
+        try db.run("UPDATE deliveries SET status = 'pending', next_attempt_at = ?1, updated_at = ?1 WHERE status = 'sending'", now)
+        return db.changes
+    }
+
+    // MARK: - Operators
+
+    /// What `list` selects.
+    public struct Filter: Sendable {
+        public var status: DeliveryStatus?
+        public var conversationID: Int64?
+        /// Only deliveries with an id below this (for paging backwards).
+        public var beforeID: Int64?
+        public var limit: Int
+
+        public init(status: DeliveryStatus? = nil, conversationID: Int64? = nil, beforeID: Int64? = nil, limit: Int = 100) {
+            self.status = status
+            self.conversationID = conversationID
+            self.beforeID = beforeID
+            self.limit = limit
+        }
+    }
+
+    /// Deliveries matching the filter, newest first.
+    public static func list(_ filter: Filter, in db: Database) throws -> [Delivery] {
+        var conditions: [String] = []
+        var arguments: [any SQLValueConvertible] = []
+        if let status = filter.status { conditions.append("status = ?"); arguments.append(status.rawValue) }
+        if let conversation = filter.conversationID { conditions.append("conversation_id = ?"); arguments.append(conversation) }
+        if let before = filter.beforeID { conditions.append("id < ?"); arguments.append(before) }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        arguments.append(max(1, filter.limit))
+        return try db.query("SELECT \(Delivery.columns) FROM deliveries \(whereClause) ORDER BY id DESC LIMIT ?",
+                            arguments: arguments).map(Delivery.init(row:))
+    }
+
+    /// One delivery by id.
+    public static func find(_ id: Int64, in db: Database) throws -> Delivery? {
+        try db.queryRow("SELECT \(Delivery.columns) FROM deliveries WHERE id = ?", id).map(Delivery.init(row:))
+    }
+
+    /// Why a replay was refused.
+    public enum ReplayError: Error, Equatable, CustomStringConvertible {
+        case notFound(Int64)
+        case notFinished(Int64, DeliveryStatus)
+
+        public var description: String {
+            switch self {
+            case .notFound(let id): "no delivery with id \(id)"
+            case .notFinished(let id, let status): "delivery \(id) is \(status.rawValue); only dead or done deliveries can be replayed"
+            }
+        }
+    }
+
+    /// Sends a dead (or done) delivery again with a fresh set of attempts and the same `webhook-id`.
+    @discardableResult
+    public static func replay(_ id: Int64, in db: Database, now: Int64) throws -> Delivery {
+        guard let delivery = try find(id, in: db) else { throw ReplayError.notFound(id) }
+        guard delivery.status == .dead || delivery.status == .done else { throw ReplayError.notFinished(id, delivery.status) }
+        try db.run("""
+            UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?1, done_at = NULL, updated_at = ?1
+            WHERE id = ?2
+            """, now, id)
+        return try find(id, in: db) ?? delivery
+    }
+
+    /// Replays every dead delivery; returns how many.
+    @discardableResult
+    public static func replayAllDead(in db: Database, now: Int64) throws -> Int {
+        try db.run("UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ?1, updated_at = ?1 WHERE status = 'dead'", now)
+        return db.changes
+    }
+
+    /// Counts for metrics and health.
+    public struct Statistics: Sendable, Equatable {
+        public var pending: Int
+        public var sending: Int
+        public var dead: Int
+        /// Age in milliseconds of the oldest delivery not yet done (pending or sending), or 0.
+        public var oldestPendingAge: Int64
+    }
+
+    /// Queue depth, dead letters and the age of the oldest undelivered delivery.
+    public static func statistics(in db: Database, now: Int64) throws -> Statistics {
+        let row = try db.queryRow("""
+            SELECT (SELECT count(*) FROM deliveries WHERE status = 'pending') AS pending,
+                   (SELECT count(*) FROM deliveries WHERE status = 'sending') AS sending,
+                   (SELECT count(*) FROM deliveries WHERE status = 'dead') AS dead,
+                   (SELECT min(created_at) FROM deliveries WHERE status IN ('pending', 'sending')) AS oldest
+            """)
+        let oldest = row?.int64("oldest")
+        return Statistics(pending: row?.int("pending") ?? 0, sending: row?.int("sending") ?? 0, dead: row?.int("dead") ?? 0,
+                          oldestPendingAge: oldest.map { max(0, now - $0) } ?? 0)
+    }
+}

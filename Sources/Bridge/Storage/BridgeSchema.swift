@@ -1,0 +1,202 @@
+import Storage
+
+/// The gateway's schema, as an ordered list of migrations. Later versions only add.
+/// Times are integer milliseconds since the Unix epoch; JSON columns hold JSON text.
+public enum BridgeSchema {
+    /// Every migration this binary knows, oldest first.
+    public static let migrations: [Migration] = [
+        Migration(version: 1, name: "domain", sql: domain),
+    ]
+
+    /// Version 1: the whole domain of DESIGN.md.
+    static let domain = """
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        external_id TEXT UNIQUE,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+
+    -- One address on one channel belongs to one user.
+    CREATE TABLE identities (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        channel TEXT NOT NULL,
+        address TEXT NOT NULL,
+        display_name TEXT,
+        created_at INTEGER NOT NULL,
+        UNIQUE (channel, address)
+    );
+    CREATE INDEX identities_by_user ON identities(user_id);
+
+    -- Current attribute values (JSON), with where each came from.
+    CREATE TABLE user_attributes (
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        source TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (user_id, name)
+    ) WITHOUT ROWID;
+
+    -- Every attribute write, with its source (api, channel, rule:<id>, bot:<id>, system).
+    CREATE TABLE user_attribute_writes (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        value TEXT,
+        source TEXT NOT NULL,
+        written_at INTEGER NOT NULL
+    );
+    CREATE INDEX user_attribute_writes_by_user ON user_attribute_writes(user_id, id);
+
+    CREATE TABLE user_events (
+        id INTEGER PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        properties TEXT NOT NULL DEFAULT '{}',
+        source TEXT NOT NULL,
+        occurred_at INTEGER NOT NULL
+    );
+    CREATE INDEX user_events_by_user ON user_events(user_id, occurred_at);
+
+    CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY,
+        public_id TEXT NOT NULL UNIQUE,
+        channel TEXT NOT NULL,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        identity_id INTEGER NOT NULL REFERENCES identities(id),
+        state TEXT NOT NULL DEFAULT 'bot' CHECK (state IN ('bot', 'queued', 'agent', 'closed')),
+        locale TEXT,
+        last_inbound_at INTEGER,
+        case_id INTEGER REFERENCES cases(id),
+        next_sequence INTEGER NOT NULL DEFAULT 1,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    );
+    -- At most one open conversation per identity.
+    CREATE UNIQUE INDEX conversations_open_by_identity ON conversations(identity_id) WHERE state <> 'closed';
+    CREATE INDEX conversations_by_user ON conversations(user_id);
+
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        public_id TEXT NOT NULL UNIQUE,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+        sequence INTEGER NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('inbound', 'outbound', 'internal')),
+        author_kind TEXT NOT NULL CHECK (author_kind IN ('user', 'bot', 'agent', 'system')),
+        author_id TEXT,
+        type TEXT NOT NULL DEFAULT 'text',
+        text TEXT,
+        payload TEXT,
+        channel TEXT NOT NULL,
+        provider_message_id TEXT,
+        status TEXT CHECK (status IN ('received', 'queued', 'sent', 'delivered', 'read', 'failed', 'undelivered')),
+        status_at INTEGER,
+        error TEXT,
+        created_at INTEGER NOT NULL,
+        UNIQUE (conversation_id, sequence)
+    );
+    -- A provider's retry of the same message id stores nothing new.
+    CREATE UNIQUE INDEX messages_by_provider_id ON messages(channel, provider_message_id) WHERE provider_message_id IS NOT NULL;
+
+    CREATE TABLE cases (
+        id INTEGER PRIMARY KEY,
+        public_id TEXT NOT NULL UNIQUE,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+        state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'assigned', 'resolved', 'cancelled')),
+        reason TEXT NOT NULL,
+        detector TEXT,
+        queue TEXT,
+        skills TEXT NOT NULL DEFAULT '[]',
+        contact_center TEXT,
+        external_ref TEXT,
+        agent TEXT,
+        csat INTEGER,
+        opened_at INTEGER NOT NULL,
+        assigned_at INTEGER,
+        resolved_at INTEGER
+    );
+    CREATE INDEX cases_by_conversation ON cases(conversation_id);
+
+    -- Keys are shown once; only a SHA-256 of the secret part is kept.
+    CREATE TABLE api_keys (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        prefix TEXT NOT NULL UNIQUE,
+        hash BLOB NOT NULL UNIQUE,
+        scopes TEXT NOT NULL DEFAULT '[]',
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        revoked_at INTEGER
+    );
+
+    CREATE TABLE idempotency_keys (
+        api_key_id INTEGER NOT NULL REFERENCES api_keys(id),
+        key TEXT NOT NULL,
+        route TEXT NOT NULL,
+        request_hash BLOB NOT NULL,
+        response_status INTEGER,
+        response_body BLOB,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (api_key_id, key)
+    ) WITHOUT ROWID;
+
+    -- The durable outbox: one row per outbound HTTP call, written in the transaction that caused it.
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        webhook_id TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        ordering_key TEXT,
+        conversation_id INTEGER REFERENCES conversations(id),
+        message_id INTEGER REFERENCES messages(id),
+        method TEXT NOT NULL DEFAULT 'POST',
+        url TEXT NOT NULL,
+        headers TEXT NOT NULL DEFAULT '[]',
+        body BLOB NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sending', 'done', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_attempt_at INTEGER,
+        last_status INTEGER,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        done_at INTEGER
+    );
+    CREATE INDEX deliveries_due ON deliveries(next_attempt_at, id) WHERE status = 'pending';
+    CREATE INDEX deliveries_open_by_key ON deliveries(ordering_key, id) WHERE status IN ('pending', 'sending');
+    CREATE INDEX deliveries_open_by_target ON deliveries(target) WHERE status IN ('pending', 'sending');
+    CREATE INDEX deliveries_by_status ON deliveries(status, id);
+    CREATE INDEX deliveries_by_conversation ON deliveries(conversation_id, id) WHERE conversation_id IS NOT NULL;
+
+    CREATE TABLE kb_articles (
+        id INTEGER PRIMARY KEY,
+        slug TEXT NOT NULL,
+        locale TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        url TEXT,
+        tags TEXT NOT NULL DEFAULT '',
+        updated_at INTEGER NOT NULL,
+        UNIQUE (slug, locale)
+    );
+    -- Full-text index over the articles, accent- and case-insensitive.
+    CREATE VIRTUAL TABLE kb_articles_fts USING fts5(
+        title, body, tags,
+        content = 'kb_articles', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER kb_articles_ai AFTER INSERT ON kb_articles BEGIN
+        INSERT INTO kb_articles_fts (rowid, title, body, tags) VALUES (new.id, new.title, new.body, new.tags);
+    END;
+    CREATE TRIGGER kb_articles_ad AFTER DELETE ON kb_articles BEGIN
+        INSERT INTO kb_articles_fts (kb_articles_fts, rowid, title, body, tags) VALUES ('delete', old.id, old.title, old.body, old.tags);
+    END;
+    CREATE TRIGGER kb_articles_au AFTER UPDATE ON kb_articles BEGIN
+        INSERT INTO kb_articles_fts (kb_articles_fts, rowid, title, body, tags) VALUES ('delete', old.id, old.title, old.body, old.tags);
+        INSERT INTO kb_articles_fts (rowid, title, body, tags) VALUES (new.id, new.title, new.body, new.tags);
+    END;
+    """
+}

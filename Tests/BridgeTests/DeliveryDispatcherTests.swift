@@ -1,0 +1,263 @@
+import Bridge
+import Foundation
+import HTTP
+import Signing
+import Storage
+import Testing
+
+/// Deliveries against a real local receiver, with the clock moved by hand instead of sleeping.
+@Suite struct DeliveryDispatcherTests {
+    @Test func failureThenSuccessKeepsTheWebhookIDAndResigns() async throws {
+        let f = try await OutboxFixture.make()
+        defer { Task { await f.tearDown() } }
+        f.receiver.script("/hook", .status(500))
+        let dispatcher = f.dispatcher()
+        let delivery = try await f.enqueue("/hook", body: #"{"n":1}"#)
+
+        #expect(try await dispatcher.runUntilIdle() == 1)
+        var stored = try await f.delivery(delivery.id)
+        #expect(stored.status == .pending)
+        #expect(stored.attempts == 1)
+        #expect(stored.lastStatus == 500)
+        #expect(stored.lastError == "HTTP 500")
+        #expect(stored.nextAttemptAt == f.clock.now() + 5_000)
+
+        // Not due yet: nothing is sent.
+        f.clock.advance(by: .seconds(4))
+        #expect(try await dispatcher.runUntilIdle() == 0)
+        f.clock.advance(by: .seconds(1))
+        #expect(try await dispatcher.runUntilIdle() == 1)
+        stored = try await f.delivery(delivery.id)
+        #expect(stored.status == .done)
+        #expect(stored.lastStatus == 200)
+        #expect(stored.doneAt == f.clock.now())
+
+        let received = f.receiver.received(at: "/hook")
+        #expect(received.count == 2)
+        #expect(received.map { $0.headers["webhook-id"] } == [delivery.webhookID, delivery.webhookID])
+        #expect(received[0].headers["webhook-timestamp"] != received[1].headers["webhook-timestamp"])
+        #expect(received.allSatisfy { $0.text == #"{"n":1}"# && $0.headers["content-type"] == "application/json" })
+        // Each attempt's signature verifies with the target's secret at the time it was sent.
+        let verifier = StandardWebhooks.Verifier(secret: OutboxFixture.secret)
+        for request in received {
+            let timestamp = Int64(request.headers["webhook-timestamp"] ?? "") ?? 0
+            try verifier.verify(headers: request.headers, body: request.body, now: timestamp)
+        }
+    }
+
+    @Test func goneStopsTheTargetAndMarksItsDeliveriesDead() async throws {
+        let f = try await OutboxFixture.make()
+        defer { Task { await f.tearDown() } }
+        f.receiver.script("/gone", .status(410))
+        let dispatcher = f.dispatcher()
+        let first = try await f.enqueue("/gone", key: "conv-1")
+        let second = try await f.enqueue("/gone", key: "conv-1")
+        let elsewhere = try await f.enqueue("/fine", target: "other")
+
+        try await dispatcher.runUntilIdle()
+        #expect(try await f.delivery(first.id).status == .dead)
+        #expect(try await f.delivery(first.id).lastStatus == 410)
+        let stopped = try await f.delivery(second.id)
+        #expect(stopped.status == .dead)
+        #expect(stopped.attempts == 0)
+        #expect(try await f.delivery(elsewhere.id).status == .done)
+        #expect(f.receiver.received(at: "/gone").count == 1)
+    }
+
+    @Test func retryAfterIsHonoured() async throws {
+        let f = try await OutboxFixture.make()
+        defer { Task { await f.tearDown() } }
+        f.receiver.script("/busy", .status(429, headers: ["Retry-After": "120"]), .status(503, headers: ["Retry-After": "2"]))
+        let dispatcher = f.dispatcher()
+        let delivery = try await f.enqueue("/busy")
+
+        try await dispatcher.runUntilIdle()
+        #expect(try await f.delivery(delivery.id).nextAttemptAt == f.clock.now() + 120_000)
+        f.clock.advance(by: .seconds(119))
+        #expect(try await dispatcher.runUntilIdle() == 0)
+        f.clock.advance(by: .seconds(1))
+        #expect(try await dispatcher.runUntilIdle() == 1)
+        #expect(try await f.delivery(delivery.id).nextAttemptAt == f.clock.now() + 2_000)
+        f.clock.advance(by: .seconds(2))
+        try await dispatcher.runUntilIdle()
+        #expect(try await f.delivery(delivery.id).status == .done)
+    }
+
+    @Test func aLateAnswerAfterTheTimeoutNeverCountsAsDone() async throws {
+        let f = try await OutboxFixture.make()
+        defer { Task { await f.tearDown() } }
+        f.receiver.script("/slow", .status(200, delay: .seconds(1)))
+        let dispatcher = f.dispatcher(timeout: .milliseconds(200))
+        let delivery = try await f.enqueue("/slow")
+
+        try await dispatcher.runUntilIdle()
+        // Let the receiver finish its late 200; the delivery must still be a timed-out attempt.
+        try await Task.sleep(for: .seconds(1.2))
+        let stored = try await f.delivery(delivery.id)
+        #expect(stored.status == .pending)
+        #expect(stored.lastError == "request timed out")
+        #expect(stored.lastStatus == nil)
+        #expect(f.receiver.received(at: "/slow").count == 1)
+    }
+
+    @Test func redirectsAreNotFollowed() async throws {
+        let f = try await OutboxFixture.make()
+        defer { Task { await f.tearDown() } }
+        f.receiver.script("/moved", .status(302, headers: ["Location": f.receiver.url("/new-home")]))
+        let dispatcher = f.dispatcher()
+        let delivery = try await f.enqueue("/moved")
+
+        try await dispatcher.runUntilIdle()
+        let stored = try await f.delivery(delivery.id)
+        #expect(stored.status == .pending)
+        #expect(stored.lastStatus == 302)
+        #expect(stored.lastError?.contains("not followed") == true)
+        #expect(f.receiver.received(at: "/new-home").isEmpty)
+    }
+
+    @Test func deadAfterTheLastAttemptThenReplayed() async throws {
+        let f = try await OutboxFixture.make()
+        defer { Task { await f.tearDown() } }
+        f.receiver.script("/down", .status(500), .status(502), .status(504))
+        let dispatcher = f.dispatcher(schedule: RetrySchedule(delays: [.seconds(1), .seconds(1)], jitter: 0))
+        let delivery = try await f.enqueue("/down")
+        for _ in 0..<3 {
+            try await dispatcher.runUntilIdle()
+            f.clock.advance(by: .seconds(1))
+        }
+        var stored = try await f.delivery(delivery.id)
+        #expect(stored.status == .dead)
+        #expect(stored.attempts == 3)
+        #expect(stored.lastStatus == 504)
+        #expect(stored.lastError == "HTTP 504 (gave up after 3 attempts)")
+        #expect(try await dispatcher.runUntilIdle() == 0)
+
+        let dead = try await f.pool.read { db in try Outbox.list(Outbox.Filter(status: .dead), in: db) }
+        #expect(dead.map(\.id) == [delivery.id])
+        let now = f.clock.now()
+        _ = try await f.pool.write { db in try Outbox.replay(delivery.id, in: db, now: now) }
+        try await dispatcher.runUntilIdle()
+        stored = try await f.delivery(delivery.id)
+        #expect(stored.status == .done)
+        #expect(stored.attempts == 1)
+        #expect(Set(f.receiver.received(at: "/down").map { $0.headers["webhook-id"] }) == [delivery.webhookID])
+    }
+
+    @Test func replayRefusesUnfinishedAndUnknownDeliveries() async throws {
+        let f = try await OutboxFixture.make()
+        defer { Task { await f.tearDown() } }
+        let delivery = try await f.enqueue("/x")
+        let now = f.clock.now()
+        await #expect(throws: Outbox.ReplayError.notFinished(delivery.id, .pending)) {
+            try await f.pool.write { db in try Outbox.replay(delivery.id, in: db, now: now) }
+        }
+        await #expect(throws: Outbox.ReplayError.notFound(999)) {
+            try await f.pool.write { db in try Outbox.replay(999, in: db, now: now) }
+        }
+    }
+
+    @Test func aFailingDeliveryHoldsOnlyItsOwnConversation() async throws {
+        let f = try await OutboxFixture.make()
+        defer { Task { await f.tearDown() } }
+        f.receiver.script("/a", .status(500))
+        let dispatcher = f.dispatcher()
+        let a1 = try await f.enqueue("/a", body: "a1", key: "conv-a")
+        let a2 = try await f.enqueue("/a", body: "a2", key: "conv-a")
+        let b1 = try await f.enqueue("/b", body: "b1", key: "conv-b")
+        let b2 = try await f.enqueue("/b", body: "b2", key: "conv-b")
+        let b3 = try await f.enqueue("/b", body: "b3", key: "conv-b")
+
+        try await dispatcher.runUntilIdle()
+        #expect(f.receiver.received(at: "/b").map(\.text) == ["b1", "b2", "b3"])
+        #expect(f.receiver.received(at: "/a").map(\.text) == ["a1"])
+        for id in [b1.id, b2.id, b3.id] { #expect(try await f.delivery(id).status == .done) }
+        #expect(try await f.delivery(a2.id).attempts == 0)
+
+        f.clock.advance(by: .seconds(6))
+        try await dispatcher.runUntilIdle()
+        #expect(f.receiver.received(at: "/a").map(\.text) == ["a1", "a1", "a2"])
+        #expect(try await f.delivery(a1.id).status == .done)
+        #expect(try await f.delivery(a2.id).status == .done)
+    }
+
+    @Test func unconfiguredTargetIsRetriedNotSentUnsigned() async throws {
+        let f = try await OutboxFixture.make()
+        defer { Task { await f.tearDown() } }
+        let dispatcher = f.dispatcher()
+        let delivery = try await f.enqueue("/x", target: "removed-from-config")
+        try await dispatcher.runUntilIdle()
+        let stored = try await f.delivery(delivery.id)
+        #expect(stored.status == .pending)
+        #expect(stored.lastError == "target 'removed-from-config' is not configured")
+        #expect(f.receiver.received.isEmpty)
+    }
+
+    @Test func forbiddenSchemeIsDeadAtOnce() async throws {
+        let f = try await OutboxFixture.make()
+        defer { Task { await f.tearDown() } }
+        let dispatcher = f.dispatcher()
+        let now = f.clock.now()
+        let delivery = try await f.pool.write { db in
+            try Outbox.enqueue(NewDelivery(kind: .webhook, target: "receiver", url: "file:///etc/passwd", body: []), in: db, now: now)
+        }
+        try await dispatcher.runUntilIdle()
+        let stored = try await f.delivery(delivery.id)
+        #expect(stored.status == .dead)
+        #expect(stored.lastError?.contains("unsupported URL scheme") == true)
+    }
+
+    @Test func interruptedAttemptsAreResentOnStart() async throws {
+        let f = try await OutboxFixture.make()
+        defer { Task { await f.tearDown() } }
+        let delivery = try await f.enqueue("/resume")
+        // A worker claimed it, then the process died before recording anything.
+        let claimed = try await f.pool.write { db in
+            try db.query("UPDATE deliveries SET status = 'sending', attempts = 1 WHERE id = ? RETURNING id", delivery.id)
+        }
+        #expect(claimed.count == 1)
+        let dispatcher = f.dispatcher()
+        try await dispatcher.start()
+        try await waitUntil { try await f.delivery(delivery.id).status == .done }
+        await dispatcher.stop()
+        let received = f.receiver.received(at: "/resume")
+        #expect(received.count == 1)
+        #expect(received.first?.headers["webhook-id"] == delivery.webhookID)
+        #expect(try await f.delivery(delivery.id).attempts == 2)
+    }
+
+    @Test func backgroundLoopSendsNewWorkWhenNotified() async throws {
+        let f = try await OutboxFixture.make()
+        defer { Task { await f.tearDown() } }
+        let dispatcher = DeliveryDispatcher(pool: f.pool, client: f.client,
+                                            targets: DeliveryTargets([DeliveryTarget(id: "receiver", kind: .webhook)]),
+                                            configuration: { var c = DeliveryDispatcher.Configuration(); c.idlePoll = .seconds(30); return c }())
+        try await dispatcher.start()
+        var ids: [Int64] = []
+        for index in 0..<20 {
+            ids.append(try await f.enqueue("/live", body: "\(index)", key: "conv-\(index % 3)").id)
+            dispatcher.notify()
+        }
+        // A 30 s poll would time this out: only notify() and completions can wake the loop.
+        try await waitUntil(timeout: .seconds(10)) { f.receiver.received(at: "/live").count == 20 }
+        await dispatcher.stop()
+        for key in 0..<3 {
+            let bodies = f.receiver.received(at: "/live").map(\.text).filter { Int($0)! % 3 == key }
+            #expect(bodies == bodies.sorted { Int($0)! < Int($1)! })
+        }
+        #expect(dispatcher.metrics.attemptCount(kind: "webhook", result: "delivered") == 20)
+        // Unsigned target: the id and timestamp are still sent, no signature.
+        #expect(f.receiver.received.allSatisfy { $0.headers["webhook-id"] != nil && $0.headers["webhook-signature"] == nil })
+    }
+}
+
+/// Polls `condition` until it holds or the timeout passes.
+func waitUntil(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("condition not met within \(timeout)")
+            return
+        }
+        try await Task.sleep(for: .milliseconds(5))
+    }
+}
