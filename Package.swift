@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "SigningTests", dependencies: ["Signing"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Logging"], swiftSettings: strict),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Storage", "Signing", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
-        .testTarget(name: "botbridgeTests", dependencies: ["botbridge", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
+        .testTarget(name: "botbridgeTests", dependencies: ["botbridge", "Bridge", "Storage", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

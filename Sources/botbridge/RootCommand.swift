@@ -2,7 +2,9 @@ import Foundation
 
 /// `botbridge`: picks the subcommand, handles `--help` at every level, maps usage errors to 64.
 enum RootCommand {
-    static let subcommands: [any Command.Type] = [ServeCommand.self, VersionCommand.self]
+    static let subcommands: [any Command.Type] = [
+        ServeCommand.self, DeliveriesListCommand.self, DeliveriesReplayCommand.self, VersionCommand.self,
+    ]
 
     static var usage: String { "botbridge <subcommand> [options]" }
 
@@ -38,11 +40,25 @@ enum RootCommand {
             return ExitStatus.success
         }
         if first == "--version" { return await RootCommand.run(VersionCommand.self, []) }
-        guard let commandType = subcommands.first(where: { $0.name == first }) else {
+        // A command's name may be several words ("deliveries list"); the longest match wins.
+        let matches = subcommands.filter { arguments.starts(with: $0.name.split(separator: " ").map(String.init)) }
+        guard let commandType = matches.max(by: { $0.name.count < $1.name.count }) else {
+            let group = subcommands.filter { $0.name.hasPrefix(first + " ") }
+            if !group.isEmpty {
+                var text = arguments.count > 1 ? "error: unknown subcommand '\(first) \(arguments[1])'\n" : "error: missing subcommand\n"
+                text += "Usage:\n" + group.map { "  \($0.usage)\n" }.joined()
+                let wantsHelp = arguments.count > 1 && ["-h", "--help"].contains(arguments[1])
+                if wantsHelp {
+                    print(group.map { "  \($0.name.padding(toLength: 20, withPad: " ", startingAt: 0))\($0.abstract)" }.joined(separator: "\n"))
+                    return ExitStatus.success
+                }
+                FileHandle.standardError.write(Data(text.utf8))
+                return ExitStatus.usage
+            }
             FileHandle.standardError.write(Data("error: unknown subcommand '\(first)'\nUsage: \(usage)\n  See 'botbridge --help'.\n".utf8))
             return ExitStatus.usage
         }
-        return await run(commandType, Array(arguments.dropFirst()))
+        return await run(commandType, Array(arguments.dropFirst(commandType.name.split(separator: " ").count)))
     }
 
     static func run(_ type: any Command.Type, _ arguments: [String]) async -> Int32 {

@@ -1,7 +1,10 @@
 import Dispatch
 import Foundation
+import Bridge
 import HTTP
+import HTTPClient
 import Logging
+import Storage
 
 /// `botbridge serve`: runs the gateway until SIGTERM or SIGINT, then drains and exits 0.
 struct ServeCommand: Command {
@@ -14,11 +17,14 @@ struct ServeCommand: Command {
     """
     static let options: [OptionSpec] = [
         .value("config", "path", help: "Configuration file (JSON). Default: none, the embedded default."),
+        DatabaseLocation.option,
+        .value("synchronous", "mode", help: "normal (survives a process crash) or full (also power loss). Default: normal."),
         .value("listen", "host:port", help: "Address to listen on. Default: 127.0.0.1:8080 (port 0 picks a free one)."),
         .value("log-level", "level", help: "trace, debug, info, notice, warning, error or critical. Default: info."),
         .value("log-format", "format", help: "logfmt or json. Default: logfmt."),
         .value("event-loops", "n", help: "Event-loop threads. Default: one per core."),
         .flag("echo", help: "Also serve POST /echo, which answers the request body (for benchmarks)."),
+        .value("dev-outbox-url", "url", help: "Also serve POST /dev/outbox, which queues its body as a delivery to url (tests, benchmarks)."),
     ]
 
     var configPath: String?
@@ -27,6 +33,9 @@ struct ServeCommand: Command {
     var logFormat: LogFormat?
     var eventLoops: Int?
     var echo: Bool
+    var databasePath: String?
+    var synchronous: DatabaseConfiguration.Synchronous?
+    var devOutboxURL: String?
 
     init(options: ParsedOptions) throws(UsageError) {
         if let extra = options.positionals.first { throw UsageError("unexpected argument '\(extra)'") }
@@ -47,6 +56,17 @@ struct ServeCommand: Command {
             eventLoops = n
         }
         echo = options.flag("echo")
+        databasePath = options.value("db")
+        if let text = options.value("synchronous") {
+            guard let mode = DatabaseConfiguration.Synchronous(rawValue: text.uppercased()) else {
+                throw UsageError("invalid --synchronous '\(text)'; use normal or full")
+            }
+            synchronous = mode
+        }
+        if let url = options.value("dev-outbox-url") {
+            guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw UsageError("invalid --dev-outbox-url '\(url)'; use an http(s) URL") }
+            devOutboxURL = url
+        }
     }
 
     func run() async -> Int32 {
@@ -61,28 +81,52 @@ struct ServeCommand: Command {
         if let logLevel { settings.logLevel = logLevel }
         if let logFormat { settings.logFormat = logFormat }
         if let eventLoops { settings.http.eventLoopCount = eventLoops }
+        if let databasePath { settings.databasePath = databasePath }
+        if let synchronous { settings.synchronous = synchronous }
         settings.http.host = settings.listen.host
         settings.http.port = settings.listen.port
 
         let logger = Logger(label: "botbridge", level: settings.logLevel, sink: StreamLogSink(format: settings.logFormat))
+        guard let pool = await DatabaseLocation.open(path: settings.databasePath, synchronous: settings.synchronous) else {
+            return ExitStatus.failure
+        }
+        let client = HTTPClient()
+        let clock = SystemDeliveryClock()
+        var targets: [DeliveryTarget] = []
+        if devOutboxURL != nil { targets.append(DeliveryTarget(id: GatewayRoutes.devOutboxTarget, kind: .webhook)) }
+        let dispatcher = DeliveryDispatcher(pool: pool, client: client, targets: DeliveryTargets(targets), clock: clock,
+                                            logger: logger)
         let metrics = HTTPServerMetrics()
-        let server = HTTPServer(configuration: settings.http, responder: GatewayRoutes.router(metrics: metrics, echo: echo),
-                                logger: logger, metrics: metrics)
+        let gateway = GatewayRoutes(metrics: metrics, pool: pool, dispatcher: dispatcher, clock: clock,
+                                    echo: echo, devOutboxURL: devOutboxURL)
+        let server = HTTPServer(configuration: settings.http, responder: gateway.router(), logger: logger, metrics: metrics)
         let signals = ShutdownSignals()
         let port: Int
         do {
             port = try server.start()
         } catch {
             logger.critical("cannot start: \(error)")
+            await pool.close()
             return ExitStatus.unavailable
+        }
+        do { try await dispatcher.start() } catch {
+            logger.critical("cannot start the delivery dispatcher: \(error)")
+            await server.shutdown()
+            await pool.close()
+            return ExitStatus.failure
         }
         let shown = ListenAddress(host: settings.listen.host, port: port)
         FileHandle.standardOutput.write(Data("botbridge \(BotbridgeVersion.current) listening on http://\(shown)\n".utf8))
-        logger.info("listening", [("address", shown.description), ("event_loops", String(settings.http.eventLoopCount))])
+        logger.info("listening", [("address", shown.description), ("event_loops", String(settings.http.eventLoopCount)),
+                                  ("database", settings.databasePath), ("synchronous", settings.synchronous.rawValue.lowercased())])
 
         let signal = await signals.next()
         logger.info("shutting down", [("signal", signal)])
+        // Stop taking requests (their writes commit), then let attempts in flight finish.
         await server.shutdown()
+        await dispatcher.stop(grace: settings.http.shutdownGracePeriod)
+        await client.shutdown()
+        await pool.close()
         logger.info("stopped")
         return ExitStatus.success
     }

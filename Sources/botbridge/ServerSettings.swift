@@ -1,6 +1,7 @@
 import Foundation
 import HTTP
 import Logging
+import Storage
 
 /// The `server` section of botbridge.json: listen address, logging and HTTP limits.
 ///
@@ -10,6 +11,9 @@ struct ServerSettings {
     var logLevel: LogLevel = .info
     var logFormat: LogFormat = .logfmt
     var http = HTTPServerConfiguration()
+    /// The `database` section: the SQLite file and its durability.
+    var databasePath = DatabaseLocation.defaultPath
+    var synchronous: DatabaseConfiguration.Synchronous = .normal
 
     /// A configuration problem that names the file and field.
     struct ConfigError: Error, CustomStringConvertible {
@@ -28,6 +32,7 @@ struct ServerSettings {
         }
         guard let object = root as? [String: Any] else { throw ConfigError(message: "\(path): the top level must be a JSON object") }
         var settings = ServerSettings()
+        try settings.loadDatabase(object["database"], path: path)
         guard let server = object["server"] else { return settings }
         guard let fields = server as? [String: Any] else { throw ConfigError(message: "\(path): 'server' must be an object") }
         func field<T>(_ name: String, as: T.Type, _ what: String) throws(ConfigError) -> T? {
@@ -79,5 +84,24 @@ struct ServerSettings {
         if let v = try milliseconds("handler_timeout_ms") { settings.http.handlerTimeout = v }
         if let v = try milliseconds("shutdown_grace_ms") { settings.http.shutdownGracePeriod = v }
         return settings
+    }
+
+    /// Reads the optional `database` section: `path` and `synchronous` ("normal" or "full").
+    private mutating func loadDatabase(_ section: Any?, path: String) throws(ConfigError) {
+        guard let section else { return }
+        guard let fields = section as? [String: Any] else { throw ConfigError(message: "\(path): 'database' must be an object") }
+        if let unknown = fields.keys.sorted().first(where: { !["path", "synchronous"].contains($0) }) {
+            throw ConfigError(message: "\(path): unknown field 'database.\(unknown)' (known: path, synchronous)")
+        }
+        if let value = fields["path"] {
+            guard let text = value as? String, !text.isEmpty else { throw ConfigError(message: "\(path): 'database.path' must be a non-empty string") }
+            databasePath = text
+        }
+        if let value = fields["synchronous"] {
+            guard let text = value as? String, let mode = DatabaseConfiguration.Synchronous(rawValue: text.uppercased()) else {
+                throw ConfigError(message: "\(path): 'database.synchronous' must be \"normal\" or \"full\"")
+            }
+            synchronous = mode
+        }
     }
 }

@@ -15,10 +15,22 @@ final class BinaryRunner: @unchecked Sendable {
     private var stdoutData = Data()
     private var stderrData = Data()
 
+    /// The scratch directory this runner made (and removes), when none was given.
+    private let scratch: URL?
+
+    /// Runs the binary in `directory`, or in a fresh scratch directory so that its default
+    /// database (`botbridge.sqlite`) is its own.
     init(_ arguments: [String], directory: URL? = nil) throws {
+        if directory == nil {
+            let made = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-run-" + UUID().uuidString)
+            try FileManager.default.createDirectory(at: made, withIntermediateDirectories: true)
+            scratch = made
+        } else {
+            scratch = nil
+        }
         process.executableURL = Self.binaryURL
         process.arguments = arguments
-        process.currentDirectoryURL = directory ?? FileManager.default.temporaryDirectory
+        process.currentDirectoryURL = directory ?? scratch
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
         stdoutPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
@@ -32,6 +44,11 @@ final class BinaryRunner: @unchecked Sendable {
             self.lock.lock(); self.stderrData.append(data); self.lock.unlock()
         }
         try process.run()
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+        if let scratch { try? FileManager.default.removeItem(at: scratch) }
     }
 
     var stdout: String { lock.lock(); defer { lock.unlock() }; return String(decoding: stdoutData, as: UTF8.self) }

@@ -1,0 +1,99 @@
+import Foundation
+import HTTPClient
+import Testing
+
+/// The operator surface over the outbox, on a real gateway process and its database file.
+@Suite struct DeliveriesEndToEndTests {
+    @Test func failingDeliveryIsVisibleThroughAPIAndCLI() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-ops-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Nothing listens on the target port: every attempt is refused.
+        let server = try BinaryRunner(["serve", "--listen", "127.0.0.1:0", "--db", "ops.sqlite",
+                                       "--dev-outbox-url", "http://127.0.0.1:\(ClosedPortFinder.port())/hook"], directory: directory)
+        let port = try await server.waitForListeningPort()
+        let client = HTTPClient()
+        defer { Task { await client.shutdown() } }
+        let base = "http://127.0.0.1:\(port)"
+
+        let queued = try await client.send(HTTPClientRequest(method: "POST", url: base + "/dev/outbox?key=conv-9", body: Array("hello".utf8)))
+        #expect(queued.status == 202)
+
+        // The first attempt fails at once and is scheduled 5 s later.
+        var listed = ""
+        for _ in 0..<200 {
+            listed = try await client.send(HTTPClientRequest(url: base + "/v1/deliveries?status=pending")).bodyText
+            if listed.contains("connection refused") { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(listed.contains(#""last_error":"connection refused""#))
+        #expect(listed.contains(#""ordering_key":"conv-9""#))
+        #expect(listed.contains(#""attempts":1"#))
+        #expect(!listed.contains("hello"))
+
+        let bad = try await client.send(HTTPClientRequest(url: base + "/v1/deliveries?status=lost"))
+        #expect(bad.status == 400)
+        #expect(bad.bodyText.contains("'status' must be one of pending, sending, done, dead"))
+        let unknown = try await client.send(HTTPClientRequest(url: base + "/v1/deliveries?colour=red"))
+        #expect(unknown.status == 400)
+        let pendingReplay = try await client.send(HTTPClientRequest(method: "POST", url: base + "/v1/deliveries/1/replay"))
+        #expect(pendingReplay.status == 409)
+        let missingReplay = try await client.send(HTTPClientRequest(method: "POST", url: base + "/v1/deliveries/99/replay"))
+        #expect(missingReplay.status == 404)
+
+        let metrics = try await client.send(HTTPClientRequest(url: base + "/metrics")).bodyText
+        #expect(metrics.contains(#"botbridge_delivery_attempts_total{kind="webhook",result="failed"} 1"#))
+        #expect(metrics.contains(#"botbridge_outbox_deliveries{status="pending"} 1"#))
+
+        // The CLI reads the same file while the gateway runs.
+        let (status, out, _) = try await BinaryRunner.run(["deliveries", "list", "--db", "ops.sqlite", "--status", "pending"], directory: directory)
+        #expect(status == 0)
+        #expect(out.contains("pending"))
+        #expect(out.contains("connection refused"))
+        let (replayStatus, _, replayError) = try await BinaryRunner.run(["deliveries", "replay", "1", "--db", "ops.sqlite"], directory: directory)
+        #expect(replayStatus == 1)
+        #expect(replayError.contains("only dead or done deliveries can be replayed"))
+
+        server.signal(SIGTERM)
+        #expect(try await server.waitForExit() == 0)
+    }
+
+    @Test(arguments: [
+        (["deliveries", "list", "--status", "lost"], "invalid --status 'lost'"),
+        (["deliveries", "replay"], "give a delivery id or --all-dead"),
+        (["deliveries", "replay", "3", "--all-dead"], "give either one delivery id or --all-dead"),
+        (["deliveries", "replay", "x"], "invalid delivery id 'x'"),
+        (["deliveries", "frobnicate"], "unknown subcommand 'deliveries frobnicate'"),
+    ])
+    func usageErrorsExit64(arguments: [String], message: String) async throws {
+        let (status, _, err) = try await BinaryRunner.run(arguments)
+        #expect(status == 64)
+        #expect(err.contains(message))
+    }
+
+    @Test func listingWithoutADatabaseSaysSo() async throws {
+        let (status, _, err) = try await BinaryRunner.run(["deliveries", "list", "--db", "absent.sqlite"])
+        #expect(status == 1)
+        #expect(err.contains("no database at absent.sqlite"))
+    }
+}
+
+/// A loopback port with nothing listening (bound, then released).
+enum ClosedPortFinder {
+    static func port() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
