@@ -29,6 +29,8 @@ let package = Package(
         .executableTarget(name: "botbridge", dependencies: ["Bridge", "Storage", "Signing", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
         // Benchmark only (bench/client.sh): drives HTTPClient against a local server. Not a product.
         .executableTarget(name: "client-load", dependencies: ["HTTPClient"], path: "bench/ClientLoad", swiftSettings: strict),
+        // Benchmark only (bench/outbox.sh): outbox throughput and group commit. Not a product.
+        .executableTarget(name: "outbox-load", dependencies: ["Bridge", "Storage", "Signing", "HTTPClient"], path: "bench/OutboxLoad", swiftSettings: strict),
 
         .testTarget(name: "LoggingTests", dependencies: ["Logging"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Logging"], swiftSettings: strict),

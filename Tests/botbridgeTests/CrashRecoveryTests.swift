@@ -13,7 +13,8 @@ import Testing
 /// (bench/crash.sh runs a longer version.)
 @Suite struct CrashRecoveryTests {
     static let keys = 4
-    static let kills = 4
+    /// Kill rounds: 4 in the suite; bench/crash.sh sets BOTBRIDGE_CRASH_KILLS for a longer run.
+    static let kills = ProcessInfo.processInfo.environment["BOTBRIDGE_CRASH_KILLS"].flatMap(Int.init).map { max(1, $0) } ?? 4
 
     /// What the receiver saw: body ("key:seq") and webhook-id, in arrival order.
     final class Arrivals: Sendable {
