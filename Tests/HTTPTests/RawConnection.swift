@@ -17,7 +17,7 @@ final class RawConnection: @unchecked Sendable {
 
     enum Failure: Error { case connect(Int32), closed, timeout, malformed(String) }
 
-    init(port: Int, timeout: Double = 5) throws {
+    init(port: Int, host: String = "127.0.0.1", timeout: Double = 5) throws {
         // The socket is only stored once connected: a class whose init throws after initializing
         // every property still runs deinit, which would close the descriptor a second time, and by
         // then its number may belong to someone else (an epoll instance, a dispatch timer...).
@@ -25,7 +25,7 @@ final class RawConnection: @unchecked Sendable {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }

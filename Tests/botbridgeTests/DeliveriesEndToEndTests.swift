@@ -1,5 +1,7 @@
+import Bridge
 import Foundation
 import HTTPClient
+import Storage
 import Testing
 
 /// The operator surface over the outbox, on a real gateway process and its database file.
@@ -95,5 +97,23 @@ enum ClosedPortFinder {
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
         }
         return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// A database from a newer botbridge is refused before anything listens.
+@Suite struct DatabaseVersionEndToEndTests {
+    @Test func serveRefusesADatabaseWrittenByANewerBinary() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-newer-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("future.sqlite").path
+        let future = BridgeSchema.migrations + [Migration(version: 999, name: "from the future", sql: "CREATE TABLE future (id INTEGER)")]
+        await (try await DatabasePool.open(DatabaseConfiguration(path: path, migrations: future))).close()
+
+        let (status, out, err) = try await BinaryRunner.run(["serve", "--listen", "127.0.0.1:0", "--db", "future.sqlite"], directory: directory)
+        #expect(status == 1)
+        #expect(!out.contains("listening"))
+        #expect(err.contains("schema version 999, written by a newer botbridge"))
+        #expect(err.contains("supports up to \(BridgeSchema.migrations.last!.version)"))
     }
 }
