@@ -1,0 +1,1 @@
+// Templates: the Liquid subset (in progress).
