@@ -9,6 +9,11 @@ public final class Database {
     public let path: String
     private var statements: [String: Statement] = [:]
     private var transactionDepth = 0
+    private var isClosed = false
+    /// Set by the pool while a write job runs: statements then refuse to run outside the job's
+    /// transaction, so an error that made SQLite roll back the whole transaction (disk full,
+    /// I/O error, RAISE(ROLLBACK)) cannot let later statements commit one by one.
+    var expectsTransaction = false
 
     /// Opens a connection. `readOnly` connections never write and never create the file.
     init(path: String, readOnly: Bool, busyTimeout: Duration) throws(StorageError) {
@@ -27,7 +32,12 @@ public final class Database {
         sqlite3_busy_timeout(db, Int32(clamping: milliseconds))
     }
 
-    deinit {
+    deinit { close() }
+
+    /// Finalizes the cached statements and closes the connection. Idempotent.
+    func close() {
+        guard !isClosed else { return }
+        isClosed = true
         statements.removeAll()
         sqlite3_close_v2(handle)
     }
@@ -98,6 +108,7 @@ public final class Database {
 
     /// The cached prepared statement for this SQL, preparing it on first use.
     func prepared(_ sql: String) throws(StorageError) -> Statement {
+        if expectsTransaction && !isInTransaction { throw .transactionLost }
         if let statement = statements[sql] { return statement }
         let statement = try Statement(database: self, sql: sql)
         statements[sql] = statement

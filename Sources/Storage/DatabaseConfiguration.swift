@@ -23,6 +23,17 @@ public struct DatabaseConfiguration: Sendable {
     public var maxBatchSize = 256
     /// The migrations that bring a new or older database to this binary's schema, in order.
     public var migrations: [Migration] = []
+    /// Whether opening may migrate the file. Tools that run beside a live gateway use
+    /// `.requireCurrent`, so a newer tool never migrates the database under an older gateway.
+    public var migrationPolicy: MigrationPolicy = .apply
+
+    /// See `migrationPolicy`.
+    public enum MigrationPolicy: Sendable {
+        /// Apply pending migrations (creating the file when missing).
+        case apply
+        /// Refuse a database whose schema is not exactly this binary's.
+        case requireCurrent
+    }
 
     public init(path: String, migrations: [Migration] = []) {
         self.path = path

@@ -32,6 +32,12 @@ public final class DatabasePool: Sendable {
         self.configuration = configuration
     }
 
+    /// A pool dropped without `close()` still lets its threads finish and exit.
+    deinit {
+        writeQueue.close()
+        readQueue.close()
+    }
+
     private func start() async throws {
         let configuration = self.configuration
         let counters = self.counters
@@ -112,7 +118,7 @@ public final class DatabasePool: Sendable {
         guard try db.scalar("PRAGMA synchronous").int == expectedSync else {
             throw StorageError.pragmaRejected("synchronous=\(configuration.synchronous.rawValue)")
         }
-        try Migrator.migrate(db, migrations: configuration.migrations)
+        try Migrator.migrate(db, migrations: configuration.migrations, policy: configuration.migrationPolicy)
         return db
     }
 
@@ -123,15 +129,32 @@ public final class DatabasePool: Sendable {
     }
 
     /// One group commit: all jobs in one transaction, each in a savepoint when there are several.
+    /// If a job's error makes SQLite roll back the whole transaction (disk full, I/O error,
+    /// RAISE(ROLLBACK)), that job gets its error and the others, whose work went with it, run
+    /// again in a fresh transaction: no caller is told "failed" for a write that committed, and
+    /// no job body ever runs outside a transaction.
     private static func commit(_ jobs: [any DatabaseJob], on db: Database, counters: Counters) {
+        guard !jobs.isEmpty else { return }
         do {
             try db.run("BEGIN IMMEDIATE")
         } catch {
             for job in jobs { job.complete(overridingError: error) }
             return
         }
+        db.expectsTransaction = true
         let isolated = jobs.count > 1
-        for job in jobs { job.perform(db, savepoint: isolated) }
+        for (index, job) in jobs.enumerated() {
+            job.perform(db, savepoint: isolated)
+            if !db.isInTransaction {
+                db.expectsTransaction = false
+                job.complete(overridingError: job.failed ? nil : StorageError.transactionLost)
+                var others = jobs
+                others.remove(at: index)
+                commit(others, on: db, counters: counters)
+                return
+            }
+        }
+        db.expectsTransaction = false
         if !isolated, jobs[0].failed {
             db.rollbackQuietly()
             jobs[0].complete(overridingError: nil)

@@ -26,7 +26,7 @@ final class DatabaseThread: Sendable {
             while let jobs = queue.take(max: batchSize) {
                 process(db, jobs)
             }
-            withExtendedLifetime(db) {}
+            db.close()
             exited.fire()
         }
         thread.name = name

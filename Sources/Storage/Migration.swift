@@ -28,7 +28,8 @@ enum Migrator {
 
     /// Applies the pending migrations; returns the versions applied.
     @discardableResult
-    static func migrate(_ db: Database, migrations: [Migration]) throws -> [Int] {
+    static func migrate(_ db: Database, migrations: [Migration],
+                        policy: DatabaseConfiguration.MigrationPolicy = .apply) throws -> [Int] {
         precondition(zip(migrations, migrations.dropFirst()).allSatisfy { $0.version < $1.version },
                      "migrations must be listed in increasing version order")
         try db.execute("""
@@ -45,6 +46,10 @@ enum Migrator {
         let supported = migrations.last?.version ?? 0
         if let newest = recorded.keys.max(), newest > supported {
             throw StorageError.schemaTooNew(path: db.path, databaseVersion: newest, supportedVersion: supported)
+        }
+        if policy == .requireCurrent, migrations.contains(where: { recorded[$0.version] == nil }) {
+            throw StorageError.schemaTooOld(path: db.path, databaseVersion: recorded.keys.max() ?? 0,
+                                            supportedVersion: supported)
         }
         var applied: [Int] = []
         for migration in migrations {

@@ -40,6 +40,11 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case pragmaRejected(String)
     /// The database has been closed; nothing more can run on it.
     case closed
+    /// SQLite rolled back the whole write transaction (after disk full, an I/O error or
+    /// RAISE(ROLLBACK)); nothing of this write was committed.
+    case transactionLost
+    /// The database schema is older than this binary's and this command does not migrate.
+    case schemaTooOld(path: String, databaseVersion: Int, supportedVersion: Int)
 
     /// True when the failure is a constraint violation (unique, foreign key, check...).
     public var isConstraintViolation: Bool {
@@ -64,6 +69,9 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
             "cannot enable WAL journaling on \(path) (journal_mode stayed '\(mode)'); put the database on a local filesystem"
         case .pragmaRejected(let pragma): "SQLite did not accept PRAGMA \(pragma)"
         case .closed: "the database is closed"
+        case .transactionLost: "SQLite rolled back the write transaction; nothing of this write was committed"
+        case .schemaTooOld(let path, let found, let supported):
+            "database \(path) has schema version \(found); this botbridge uses \(supported). Start 'botbridge serve' with this binary once to migrate it."
         }
     }
 }

@@ -1,5 +1,6 @@
 import Bridge
 import Foundation
+import Glibc
 import Storage
 
 /// Where the data lives: the `--db` option shared by every subcommand that touches data.
@@ -9,7 +10,9 @@ enum DatabaseLocation {
 
     static let option = OptionSpec.value("db", "path", help: "SQLite database file. Default: botbridge.sqlite in the working directory.")
 
-    /// Opens the gateway database (creating and migrating it when needed), or prints why not.
+    /// Opens the gateway database, or prints why not. `serve` creates and migrates it; tools
+    /// (`mustExist`) require an existing file whose schema is exactly this binary's, so a newer
+    /// tool never migrates the database under an older running gateway.
     static func open(path: String, synchronous: DatabaseConfiguration.Synchronous = .normal,
                      mustExist: Bool = false) async -> DatabasePool? {
         if mustExist && !FileManager.default.fileExists(atPath: path) {
@@ -18,6 +21,7 @@ enum DatabaseLocation {
         }
         var configuration = DatabaseConfiguration(path: path, migrations: BridgeSchema.migrations)
         configuration.synchronous = synchronous
+        if mustExist { configuration.migrationPolicy = .requireCurrent }
         do {
             return try await DatabasePool.open(configuration)
         } catch {
@@ -33,4 +37,30 @@ enum DatabaseLocation {
         await pool.close()
         return status
     }
+
+    /// The path from `--db`, else the config file's `database.path`, else the default.
+    static func resolve(db: String?, config: String?) throws(ServerSettings.ConfigError) -> String {
+        if let db { return db }
+        if let config { return try ServerSettings.load(path: config).databasePath }
+        return defaultPath
+    }
+}
+
+/// An exclusive lock on `<database>.lock`, held while `serve` runs: two gateways on one database
+/// would each take the other's in-flight deliveries for interrupted ones and send them twice.
+final class DatabaseLock {
+    private let fd: Int32
+
+    /// Takes the lock, or returns nil when another process holds it (or the file cannot be made).
+    init?(databasePath: String) {
+        let fd = Glibc.open(databasePath + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return nil }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            Glibc.close(fd)
+            return nil
+        }
+        self.fd = fd
+    }
+
+    deinit { Glibc.close(fd) }
 }

@@ -12,6 +12,7 @@ struct DeliveriesListCommand: Command {
     """
     static let options: [OptionSpec] = [
         DatabaseLocation.option,
+        .value("config", "path", help: "Read database.path from this configuration file (--db wins)."),
         .value("status", "status", help: "Only pending, sending, done or dead deliveries."),
         .value("conversation", "id", help: "Only deliveries of this conversation."),
         .value("limit", "n", help: "At most n rows (1-10000). Default: 100."),
@@ -24,7 +25,7 @@ struct DeliveriesListCommand: Command {
 
     init(options: ParsedOptions) throws(UsageError) {
         if let extra = options.positionals.first { throw UsageError("unexpected argument '\(extra)'") }
-        databasePath = options.value("db") ?? DatabaseLocation.defaultPath
+        databasePath = try Self.databasePath(options)
         if let text = options.value("status") {
             guard let status = DeliveryStatus(rawValue: text) else {
                 throw UsageError("invalid --status '\(text)'; use one of \(DeliveryStatus.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -91,6 +92,7 @@ struct DeliveriesReplayCommand: Command {
     """
     static let options: [OptionSpec] = [
         DatabaseLocation.option,
+        .value("config", "path", help: "Read database.path from this configuration file (--db wins)."),
         .flag("all-dead", help: "Replay every dead delivery."),
     ]
 
@@ -98,7 +100,7 @@ struct DeliveriesReplayCommand: Command {
     var id: Int64?
 
     init(options: ParsedOptions) throws(UsageError) {
-        databasePath = options.value("db") ?? DatabaseLocation.defaultPath
+        databasePath = try Self.databasePath(options)
         let allDead = options.flag("all-dead")
         switch (options.positionals.count, allDead) {
         case (0, true): id = nil
@@ -130,6 +132,15 @@ struct DeliveriesReplayCommand: Command {
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             return ExitStatus.failure
+        }
+    }
+}
+
+extension Command {
+    /// `--db`, else `database.path` from `--config`, else the default; a bad file is a usage error.
+    static func databasePath(_ options: ParsedOptions) throws(UsageError) -> String {
+        do { return try DatabaseLocation.resolve(db: options.value("db"), config: options.value("config")) } catch {
+            throw UsageError(error.description)
         }
     }
 }

@@ -39,7 +39,7 @@ struct GatewayRoutes {
             // Tests and benchmarks only (`serve --dev-outbox-url URL`): the body becomes a delivery
             // to URL, ordered by the `key` query parameter, committed before the 202.
             router.post("/dev/outbox") { request, context in
-                try DeliveryRoutes.requireLoopback(context)
+                try DeliveryRoutes.requireLoopback(request, context)
                 let delivery = NewDelivery(kind: .webhook, target: Self.devOutboxTarget, orderingKey: request.query["key"],
                                            url: devOutboxURL,
                                            headers: [DeliveryHeader("Content-Type", request.headers["Content-Type"] ?? "application/octet-stream")],

@@ -87,6 +87,11 @@ struct ServeCommand: Command {
         settings.http.port = settings.listen.port
 
         let logger = Logger(label: "botbridge", level: settings.logLevel, sink: StreamLogSink(format: settings.logFormat))
+        guard let lock = DatabaseLock(databasePath: settings.databasePath) else {
+            FileHandle.standardError.write(Data("error: another botbridge serve is using \(settings.databasePath) (lock file \(settings.databasePath).lock)\n".utf8))
+            return ExitStatus.unavailable
+        }
+        defer { withExtendedLifetime(lock) {} }
         guard let pool = await DatabaseLocation.open(path: settings.databasePath, synchronous: settings.synchronous) else {
             return ExitStatus.failure
         }

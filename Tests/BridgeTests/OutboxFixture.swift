@@ -22,6 +22,18 @@ struct OutboxFixture {
                              receiver: try await Receiver.start())
     }
 
+    /// Runs `body` with a fresh fixture and always tears it down (awaited) afterwards.
+    static func with(_ body: (OutboxFixture) async throws -> Void) async throws {
+        let fixture = try await make()
+        do {
+            try await body(fixture)
+        } catch {
+            await fixture.tearDown()
+            throw error
+        }
+        await fixture.tearDown()
+    }
+
     /// A dispatcher whose targets all sign with `secret`; jitter fixed at `random`.
     func dispatcher(timeout: Duration = .seconds(5), schedule: RetrySchedule = .standard, random: Double = 0,
                     targets extra: [DeliveryTarget] = []) -> DeliveryDispatcher {

@@ -37,41 +37,46 @@ import Testing
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let pool = try await Self.open(dir)
-        defer { Task { await pool.close() } }
-        let bodies = ["", "plain", "émoji 🚀 and RTL עברית", "quote ' and \"double\"", "nul\u{0}inside"]
-        for (index, body) in bodies.enumerated() {
-            try await pool.write { db in
-                try db.run("INSERT INTO notes (body, weight, data, extra) VALUES (?, ?, ?, ?)",
-                           body, Double(index) + 0.5, [UInt8](), index.isMultiple(of: 2) ? Optional<String>.none : "x")
+        do {
+            let bodies = ["", "plain", "émoji 🚀 and RTL עברית", "quote ' and \"double\"", "nul\u{0}inside"]
+            for (index, body) in bodies.enumerated() {
+                try await pool.write { db in
+                    try db.run("INSERT INTO notes (body, weight, data, extra) VALUES (?, ?, ?, ?)",
+                               body, Double(index) + 0.5, [UInt8](), index.isMultiple(of: 2) ? Optional<String>.none : "x")
+                }
             }
-        }
-        let rows = try await pool.read { db in try db.query("SELECT body, weight, data, extra, typeof(data) AS t FROM notes ORDER BY id") }
-        #expect(rows.map { $0.string("body") } == bodies)
-        #expect(rows.map { $0.double("weight") } == [0.5, 1.5, 2.5, 3.5, 4.5])
-        #expect(rows.allSatisfy { $0["data"] == .blob([]) && $0.string("t") == "blob" })
-        #expect(rows.map { $0["extra"].isNull } == [true, false, true, false, true])
+            let rows = try await pool.read { db in try db.query("SELECT body, weight, data, extra, typeof(data) AS t FROM notes ORDER BY id") }
+            #expect(rows.map { $0.string("body") } == bodies)
+            #expect(rows.map { $0.double("weight") } == [0.5, 1.5, 2.5, 3.5, 4.5])
+            #expect(rows.allSatisfy { $0["data"] == .blob([]) && $0.string("t") == "blob" })
+            #expect(rows.map { $0["extra"].isNull } == [true, false, true, false, true])
 
-        let data = Data([0, 1, 2, 255])
-        let big = Int64.max
-        let json = try SQLValue.json(["order": ["id": 42]])
-        let back = try await pool.write { db in
-            try db.run("INSERT INTO notes (body, anything, data, extra) VALUES (?, ?, ?, ?)", "typed", big, data, json)
-            return try db.queryRow("SELECT anything, data, json_extract(extra, '$.order.id') AS order_id FROM notes WHERE id = ?",
-                                   db.lastInsertRowID)
+            let data = Data([0, 1, 2, 255])
+            let big = Int64.max
+            let json = try SQLValue.json(["order": ["id": 42]])
+            let back = try await pool.write { db in
+                try db.run("INSERT INTO notes (body, anything, data, extra) VALUES (?, ?, ?, ?)", "typed", big, data, json)
+                return try db.queryRow("SELECT anything, data, json_extract(extra, '$.order.id') AS order_id FROM notes WHERE id = ?",
+                                       db.lastInsertRowID)
+            }
+            #expect(back?.int64("anything") == big)
+            #expect(back?.bytes("data") == [0, 1, 2, 255])
+            #expect(back?.int("order_id") == 42)
+        } catch {
+            await pool.close()
+            throw error
         }
-        #expect(back?.int64("anything") == big)
-        #expect(back?.bytes("data") == [0, 1, 2, 255])
-        #expect(back?.int("order_id") == 42)
+        await pool.close()
     }
 
     @Test func wrongArgumentCountIsAnError() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let pool = try await Self.open(dir)
-        defer { Task { await pool.close() } }
         await #expect(throws: StorageError.self) {
             try await pool.write { db in try db.run("INSERT INTO notes (body) VALUES (?)", "a", "b") }
         }
+        await pool.close()
     }
 
     @Test func failedWriteRollsBackAndKeepsTheFirstError() async throws {
@@ -79,39 +84,49 @@ import Testing
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let pool = try await Self.open(dir)
-        defer { Task { await pool.close() } }
-        await #expect(throws: Boom.self) {
-            try await pool.write { db in
-                try db.run("INSERT INTO notes (body) VALUES ('half done')")
-                throw Boom()
+        do {
+            await #expect(throws: Boom.self) {
+                try await pool.write { db in
+                    try db.run("INSERT INTO notes (body) VALUES ('half done')")
+                    throw Boom()
+                }
             }
-        }
-        // A constraint failure mid-way undoes the rows written before it.
-        let error = await #expect(throws: StorageError.self) {
-            try await pool.write { db in
-                try db.run("INSERT INTO notes (body) VALUES ('first')")
-                try db.run("INSERT INTO tags (note_id, name) VALUES (999, 'dangling')")
+            // A constraint failure mid-way undoes the rows written before it.
+            let error = await #expect(throws: StorageError.self) {
+                try await pool.write { db in
+                    try db.run("INSERT INTO notes (body) VALUES ('first')")
+                    try db.run("INSERT INTO tags (note_id, name) VALUES (999, 'dangling')")
+                }
             }
+            #expect(error?.isConstraintViolation == true)
+            let count = try await pool.read { db in try db.scalar("SELECT count(*) FROM notes").int }
+            #expect(count == 0)
+        } catch {
+            await pool.close()
+            throw error
         }
-        #expect(error?.isConstraintViolation == true)
-        let count = try await pool.read { db in try db.scalar("SELECT count(*) FROM notes").int }
-        #expect(count == 0)
+        await pool.close()
     }
 
     @Test func errorsCarrySQLButNeverBoundValues() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let pool = try await Self.open(dir)
-        defer { Task { await pool.close() } }
-        let secret = "tok_FAKE_1234567890"
-        try await pool.write { db in try db.run("INSERT INTO notes (body) VALUES (?)", secret) }
-        let error = await #expect(throws: StorageError.self) {
+        do {
+            let secret = "tok_FAKE_1234567890"
             try await pool.write { db in try db.run("INSERT INTO notes (body) VALUES (?)", secret) }
+            let error = await #expect(throws: StorageError.self) {
+                try await pool.write { db in try db.run("INSERT INTO notes (body) VALUES (?)", secret) }
+            }
+            let text = error.map { String(describing: $0) } ?? ""
+            #expect(text.contains("INSERT INTO notes"))
+            #expect(text.contains("UNIQUE"))
+            #expect(!text.contains(secret))
+        } catch {
+            await pool.close()
+            throw error
         }
-        let text = error.map { String(describing: $0) } ?? ""
-        #expect(text.contains("INSERT INTO notes"))
-        #expect(text.contains("UNIQUE"))
-        #expect(!text.contains(secret))
+        await pool.close()
     }
 
     @Test func nestedTransactionsAreSavepoints() async throws {
@@ -119,83 +134,103 @@ import Testing
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let pool = try await Self.open(dir)
-        defer { Task { await pool.close() } }
-        try await pool.write { db in
-            try db.run("INSERT INTO notes (body) VALUES ('kept')")
-            _ = try? db.transaction { db in
-                try db.run("INSERT INTO notes (body) VALUES ('undone')")
-                throw Inner()
+        do {
+            try await pool.write { db in
+                try db.run("INSERT INTO notes (body) VALUES ('kept')")
+                _ = try? db.transaction { db in
+                    try db.run("INSERT INTO notes (body) VALUES ('undone')")
+                    throw Inner()
+                }
             }
+            let bodies = try await pool.read { db in try db.query("SELECT body FROM notes").map { $0.string("body") } }
+            #expect(bodies == ["kept"])
+        } catch {
+            await pool.close()
+            throw error
         }
-        let bodies = try await pool.read { db in try db.query("SELECT body FROM notes").map { $0.string("body") } }
-        #expect(bodies == ["kept"])
+        await pool.close()
     }
 
     @Test func concurrentWritersShareOneCommit() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let pool = try await Self.open(dir)
-        defer { Task { await pool.close() } }
-        // Hold the writer thread in a first write until 100 more writes are queued behind it.
-        let gate = DispatchSemaphore(value: 0)
-        let started = Atomic<Bool>(false)
-        let first = Task { try await pool.write { db in
-            started.store(true, ordering: .sequentiallyConsistent)
-            gate.wait()
-            try db.run("INSERT INTO notes (body) VALUES ('first')")
-        } }
-        try await waitUntil { started.load(ordering: .sequentiallyConsistent) }
-        let writers = (0..<100).map { index in
-            Task { () async -> Bool in
-                do {
-                    try await pool.write { db in
-                        try db.run("INSERT INTO notes (body) VALUES (?)", index == 50 ? "first" : "note \(index)")
-                    }
-                    return true
-                } catch { return false }
+        do {
+            // Hold the writer thread in a first write until 100 more writes are queued behind it.
+            let gate = DispatchSemaphore(value: 0)
+            let started = Atomic<Bool>(false)
+            let first = Task { try await pool.write { db in
+                started.store(true, ordering: .sequentiallyConsistent)
+                gate.wait()
+                try db.run("INSERT INTO notes (body) VALUES ('first')")
+            } }
+            try await waitUntil { started.load(ordering: .sequentiallyConsistent) }
+            let writers = (0..<100).map { index in
+                Task { () async -> Bool in
+                    do {
+                        try await pool.write { db in
+                            try db.run("INSERT INTO notes (body) VALUES (?)", index == 50 ? "first" : "note \(index)")
+                        }
+                        return true
+                    } catch { return false }
+                }
             }
+            try await waitUntil { pool.queuedWrites == 100 }
+            gate.signal()
+            try await first.value
+            var outcomes: [Bool] = []
+            for writer in writers { outcomes.append(await writer.value) }
+            // The duplicate failed alone; the 99 others committed, all in one transaction.
+            #expect(outcomes.filter { !$0 }.count == 1)
+            #expect(outcomes[50] == false)
+            let count = try await pool.read { db in try db.scalar("SELECT count(*) FROM notes").int }
+            #expect(count == 100)
+            #expect(pool.statistics.writes == 100)
+            #expect(pool.statistics.transactions == 2)
+        } catch {
+            await pool.close()
+            throw error
         }
-        try await waitUntil { pool.queuedWrites == 100 }
-        gate.signal()
-        try await first.value
-        var outcomes: [Bool] = []
-        for writer in writers { outcomes.append(await writer.value) }
-        // The duplicate failed alone; the 99 others committed, all in one transaction.
-        #expect(outcomes.filter { !$0 }.count == 1)
-        #expect(outcomes[50] == false)
-        let count = try await pool.read { db in try db.scalar("SELECT count(*) FROM notes").int }
-        #expect(count == 100)
-        #expect(pool.statistics.writes == 100)
-        #expect(pool.statistics.transactions == 2)
+        await pool.close()
     }
 
     @Test func oneTransactionPerWriteWhenBatchingIsOff() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let pool = try await Self.open(dir) { $0.maxBatchSize = 1 }
-        defer { Task { await pool.close() } }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for index in 0..<50 {
-                group.addTask { try await pool.write { db in try db.run("INSERT INTO notes (body) VALUES (?)", "n\(index)") } }
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<50 {
+                    group.addTask { try await pool.write { db in try db.run("INSERT INTO notes (body) VALUES (?)", "n\(index)") } }
+                }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+            #expect(pool.statistics.writes == 50)
+            #expect(pool.statistics.transactions == 50)
+        } catch {
+            await pool.close()
+            throw error
         }
-        #expect(pool.statistics.writes == 50)
-        #expect(pool.statistics.transactions == 50)
+        await pool.close()
     }
 
     @Test func readersAreReadOnlyAndSeeCommittedData() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let pool = try await Self.open(dir)
-        defer { Task { await pool.close() } }
-        try await pool.write { db in try db.run("INSERT INTO notes (body) VALUES ('visible')") }
-        let body = try await pool.read { db in try db.scalar("SELECT body FROM notes").string }
-        #expect(body == "visible")
-        let error = await #expect(throws: StorageError.self) {
-            try await pool.read { db in try db.run("INSERT INTO notes (body) VALUES ('nope')") }
+        do {
+            try await pool.write { db in try db.run("INSERT INTO notes (body) VALUES ('visible')") }
+            let body = try await pool.read { db in try db.scalar("SELECT body FROM notes").string }
+            #expect(body == "visible")
+            let error = await #expect(throws: StorageError.self) {
+                try await pool.read { db in try db.run("INSERT INTO notes (body) VALUES ('nope')") }
+            }
+            #expect(String(describing: error).contains("readonly"))
+        } catch {
+            await pool.close()
+            throw error
         }
-        #expect(String(describing: error).contains("readonly"))
+        await pool.close()
     }
 
     @Test func twoProcessesStyleConnectionsWaitForTheLock() async throws {
@@ -229,6 +264,44 @@ import Testing
         let configuration = DatabaseConfiguration(path: "/nonexistent-dir-\(UUID().uuidString)/x.sqlite")
         let error = await #expect(throws: StorageError.self) { try await DatabasePool.open(configuration) }
         #expect(String(describing: error).contains("cannot open"))
+    }
+
+    @Test func aWriteThatRollsBackTheWholeTransactionDoesNotTakeItsNeighboursDown() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let pool = try await Self.open(dir)
+        try await pool.write { db in
+            try db.execute("CREATE TRIGGER poison BEFORE INSERT ON notes WHEN new.body = 'poison' BEGIN SELECT RAISE(ROLLBACK, 'poisoned'); END")
+        }
+        let gate = DispatchSemaphore(value: 0)
+        let started = Atomic<Bool>(false)
+        let first = Task { try await pool.write { db in
+            started.store(true, ordering: .sequentiallyConsistent)
+            gate.wait()
+            try db.run("INSERT INTO notes (body) VALUES ('first')")
+        } }
+        try await waitUntil { started.load(ordering: .sequentiallyConsistent) }
+        // Three writes queue behind the first and share one batch; the middle one makes SQLite
+        // roll back the whole transaction, taking 'a' with it.
+        let writes = ["a", "poison", "c"].map { body in
+            Task { () async -> String in
+                do {
+                    try await pool.write { db in try db.run("INSERT INTO notes (body) VALUES (?)", body) }
+                    return "ok"
+                } catch { return String(describing: error) }
+            }
+        }
+        try await waitUntil { pool.queuedWrites == 3 }
+        gate.signal()
+        try await first.value
+        var outcomes: [String] = []
+        for write in writes { outcomes.append(await write.value) }
+        #expect(outcomes[0] == "ok")
+        #expect(outcomes[1].contains("poisoned"))
+        #expect(outcomes[2] == "ok")
+        let bodies = try await pool.read { db in try db.query("SELECT body FROM notes ORDER BY body").compactMap { $0.string("body") } }
+        #expect(bodies == ["a", "c", "first"])
+        await pool.close()
     }
 }
 

@@ -64,4 +64,20 @@ import Testing
         #expect(tables.isEmpty)
         await pool.close()
     }
+
+    @Test func toolsThatMustNotMigrateRefuseAnOlderDatabase() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        await (try await Self.open(dir, [Self.one])).close()
+        var configuration = DatabaseConfiguration(path: dir.file("m.sqlite"), migrations: [Self.one, Self.two])
+        configuration.migrationPolicy = .requireCurrent
+        await #expect(throws: StorageError.schemaTooOld(path: dir.file("m.sqlite"), databaseVersion: 1, supportedVersion: 2)) {
+            try await DatabasePool.open(configuration)
+        }
+        // Nothing was applied; with the matching list the same policy opens it.
+        configuration.migrations = [Self.one]
+        let pool = try await DatabasePool.open(configuration)
+        #expect(try await Self.versions(pool) == [1])
+        await pool.close()
+    }
 }

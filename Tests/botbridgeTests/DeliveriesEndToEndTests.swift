@@ -73,6 +73,19 @@ import Testing
         #expect(err.contains(message))
     }
 
+    @Test func aSecondGatewayOnTheSameDatabaseIsRefused() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-lock-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try BinaryRunner(["serve", "--listen", "127.0.0.1:0", "--db", "shared.sqlite"], directory: directory)
+        _ = try await first.waitForListeningPort()
+        let (status, _, err) = try await BinaryRunner.run(["serve", "--listen", "127.0.0.1:0", "--db", "shared.sqlite"], directory: directory)
+        #expect(status == 69)
+        #expect(err.contains("another botbridge serve is using shared.sqlite"))
+        first.signal(SIGTERM)
+        #expect(try await first.waitForExit() == 0)
+    }
+
     @Test func listingWithoutADatabaseSaysSo() async throws {
         let (status, _, err) = try await BinaryRunner.run(["deliveries", "list", "--db", "absent.sqlite"])
         #expect(status == 1)

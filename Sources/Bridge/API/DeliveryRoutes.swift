@@ -10,23 +10,23 @@ public enum DeliveryRoutes {
     public static func register(on router: inout Router, pool: DatabasePool, dispatcher: DeliveryDispatcher,
                                 clock: any DeliveryClock) {
         router.get("/v1/deliveries") { request, context in
-            try requireLoopback(context)
+            try requireLoopback(request, context)
             let filter = try filter(from: request.query)
             let deliveries = try await pool.read { db in try Outbox.list(filter, in: db) }
             let page = DeliveryPage(deliveries: deliveries.map(DeliveryView.init),
                                     nextBefore: deliveries.count == filter.limit ? deliveries.last?.id : nil)
             return .json(page)
         }
-        router.get("/v1/deliveries/{id}") { _, context in
-            try requireLoopback(context)
+        router.get("/v1/deliveries/{id}") { request, context in
+            try requireLoopback(request, context)
             let id = try deliveryID(context)
             guard let delivery = try await pool.read({ db in try Outbox.find(id, in: db) }) else {
                 throw HTTPError.notFound("no delivery with id \(id)")
             }
             return .json(DeliveryView(delivery))
         }
-        router.post("/v1/deliveries/{id}/replay", bodyLimit: 1024) { _, context in
-            try requireLoopback(context)
+        router.post("/v1/deliveries/{id}/replay", bodyLimit: 1024) { request, context in
+            try requireLoopback(request, context)
             let id = try deliveryID(context)
             let now = clock.now()
             let replayed: Delivery
@@ -54,8 +54,11 @@ public enum DeliveryRoutes {
         }
     }
 
-    public static func requireLoopback(_ context: RequestContext) throws(HTTPError) {
-        guard context.peerIsLoopback else {
+    /// A request relayed by a proxy on this machine also comes from loopback, so any sign of a
+    /// proxy (`Forwarded`, `X-Forwarded-For`, `X-Real-IP`) is refused as well.
+    public static func requireLoopback(_ request: HTTPRequest, _ context: RequestContext) throws(HTTPError) {
+        let proxied = ["Forwarded", "X-Forwarded-For", "X-Real-IP"].contains { request.headers[$0] != nil }
+        guard context.peerIsLoopback, !proxied else {
             throw HTTPError(.forbidden, code: "loopback_only",
                             message: "the deliveries API answers only clients on this machine until API keys are configured")
         }

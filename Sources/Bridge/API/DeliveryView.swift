@@ -36,7 +36,7 @@ public struct DeliveryView: Encodable, Sendable {
         orderingKey = delivery.orderingKey
         conversationID = delivery.conversationID
         method = delivery.method
-        url = delivery.url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
+        url = Self.redacted(delivery.url)
         bodyBytes = delivery.body.count
         status = delivery.status.rawValue
         attempts = delivery.attempts
@@ -46,6 +46,19 @@ public struct DeliveryView: Encodable, Sendable {
         lastError = delivery.lastError
         createdAt = Self.time(delivery.createdAt)
         doneAt = delivery.doneAt.map(Self.time)
+    }
+
+    /// The URL without its query and without `user:password@`.
+    static func redacted(_ url: String) -> String {
+        var text = url.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        if let scheme = text.range(of: "://") {
+            let rest = text[scheme.upperBound...]
+            let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
+            if let at = rest[..<authorityEnd].lastIndex(of: "@") {
+                text = String(text[..<scheme.upperBound]) + String(rest[rest.index(after: at)...])
+            }
+        }
+        return text
     }
 
     /// RFC 3339 UTC with milliseconds.

@@ -59,15 +59,24 @@ public final class DeliveryDispatcher: Sendable {
 
     /// Puts deliveries interrupted by a previous stop or crash back in the queue, then starts
     /// sending in the background.
+    /// Call once per process and database: rows still `sending` are taken to be from an
+    /// earlier process (the gateway holds a lock file so no other one shares the database).
     public func start() async throws {
-        let now = clock.now()
-        let resumed = try await pool.write { db in try Outbox.resumeInterrupted(in: db, now: now) }
-        if resumed > 0 { logger.notice("resuming deliveries interrupted by the last stop", [("count", String(resumed))]) }
-        state.withLock { state in
-            guard !state.running else { return }
+        let alreadyStarted = state.withLock { state -> Bool in
+            if state.running || state.loop != nil { return true }
             state.running = true
-            state.loop = Task { await self.loop() }
+            return false
         }
+        guard !alreadyStarted else { return }
+        let now = clock.now()
+        do {
+            let resumed = try await pool.write { db in try Outbox.resumeInterrupted(in: db, now: now) }
+            if resumed > 0 { logger.notice("resuming deliveries interrupted by the last stop", [("count", String(resumed))]) }
+        } catch {
+            state.withLock { $0.running = false }
+            throw error
+        }
+        state.withLock { state in state.loop = Task { await self.loop() } }
     }
 
     /// Stops claiming, waits up to `grace` for attempts in flight, then abandons the rest (they
@@ -209,8 +218,30 @@ public final class DeliveryDispatcher: Sendable {
                                  timeout: target.timeout ?? policy.timeout)
     }
 
+    /// Records an attempt's outcome. If the write fails (lock held past the busy timeout, disk
+    /// full...), it is retried with backoff for as long as the dispatcher runs: a delivery left
+    /// `sending` would hold its conversation until the next restart. Repeating is safe, every
+    /// update is guarded by `status = 'sending'`.
     private func record(_ outcome: DeliveryOutcome, for delivery: Delivery, target: DeliveryTarget?, policy: DeliveryPolicy,
                         response: HTTPClientResponse?) async {
+        var backoff = Duration.milliseconds(50)
+        while true {
+            do {
+                try await recordOnce(outcome, for: delivery, target: target, policy: policy, response: response)
+                return
+            } catch {
+                if let error = error as? StorageError, error == .closed { return }
+                logger.error("cannot record delivery outcome; retrying: \(error)", [("delivery_id", String(delivery.id))])
+                // Once stopping, give up: the row stays claimed and is resent (same webhook-id) on the next start.
+                guard isRunning || state.withLock({ $0.loop == nil }) && backoff < .seconds(2) else { return }
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+    }
+
+    private func recordOnce(_ outcome: DeliveryOutcome, for delivery: Delivery, target: DeliveryTarget?, policy: DeliveryPolicy,
+                            response: HTTPClientResponse?) async throws {
         let now = clock.now()
         let jitter = random()
         let onDelivered = target?.onDelivered
@@ -233,7 +264,9 @@ public final class DeliveryDispatcher: Sendable {
                                             in: db, now: now)
                         return .dead
                     }
-                    let wait = retryAfter ?? delay
+                    // Retry-After may lengthen the wait, never shorten it: a receiver answering
+                    // "Retry-After: 0" must not burn through the whole schedule in seconds.
+                    let wait = max(retryAfter ?? .zero, delay)
                     try Outbox.scheduleRetry(delivery.id, status: status, error: error, retryAt: now + wait.milliseconds, in: db, now: now)
                     return .retrying(at: now + wait.milliseconds)
                 case .gone:
@@ -247,10 +280,6 @@ public final class DeliveryDispatcher: Sendable {
             }
             metrics.recordAttempt(kind: delivery.kind, outcome: outcome, fate: final)
             log(outcome, final, delivery)
-        } catch {
-            // The attempt happened but its outcome is not stored: the delivery stays claimed and
-            // is sent again (same webhook-id) after a restart.
-            logger.error("cannot record delivery outcome: \(error)", [("delivery_id", String(delivery.id))])
         }
     }
 

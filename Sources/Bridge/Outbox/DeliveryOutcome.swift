@@ -22,7 +22,9 @@ public enum DeliveryOutcome: Sendable, Equatable {
             case 410:
                 return .gone
             case 300..<400:
-                let location = response.header("Location").map { " to \($0)" } ?? ""
+                // The query is left out: a redirect target may be a signed URL.
+                let location = response.header("Location")
+                    .map { " to \($0.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])" } ?? ""
                 return .retry(status: response.status, error: "HTTP \(response.status): redirect\(location) not followed", retryAfter: nil)
             case 429, 503:
                 return .retry(status: response.status, error: "HTTP \(response.status)",

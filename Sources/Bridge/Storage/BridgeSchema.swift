@@ -6,7 +6,17 @@ public enum BridgeSchema {
     /// Every migration this binary knows, oldest first.
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "domain", sql: domain),
+        Migration(version: 2, name: "delivery targets gone", sql: targetsGone),
     ]
+
+    /// Version 2: targets that answered 410 Gone. Their deliveries stop until an operator replays one.
+    static let targetsGone = """
+    CREATE TABLE delivery_targets (
+        target TEXT PRIMARY KEY,
+        gone_at INTEGER,
+        gone_reason TEXT
+    ) WITHOUT ROWID;
+    """
 
     /// Version 1: the whole domain of DESIGN.md.
     static let domain = """
