@@ -1,0 +1,267 @@
+import Foundation
+
+/// A moment broken into UTC calendar fields, and the parsing and formatting around it.
+struct CivilTime {
+    var year: Int64
+    var month: Int  // 1...12
+    var day: Int  // 1...31
+    var hour: Int
+    var minute: Int
+    var second: Int
+    var nanosecond: Int
+    var unixSeconds: Int64
+    /// Days since 1970-01-01.
+    var days: Int64
+
+    /// Seconds either side of 1970 beyond which a number is not taken as a moment (year ±300000).
+    static let secondsLimit: Double = 9_000_000_000_000
+
+    init(unixSeconds seconds: Double) {
+        let whole = seconds.rounded(.down)
+        unixSeconds = Int64(whole)
+        nanosecond = min(Int(((seconds - whole) * 1e9).rounded()), 999_999_999)
+        days = Self.floorDivide(unixSeconds, 86_400)
+        let secondOfDay = Int(unixSeconds - days * 86_400)
+        hour = secondOfDay / 3600
+        minute = secondOfDay / 60 % 60
+        second = secondOfDay % 60
+        (year, month, day) = Self.civil(fromDays: days)
+    }
+
+    private static func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
+        let quotient = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
+    }
+
+    // MARK: - Calendar arithmetic (proleptic Gregorian, 400-year eras)
+
+    /// Days since 1970-01-01 of a calendar date.
+    static func days(year: Int64, month: Int, day: Int) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = floorDivide(y, 400)
+        let yearOfEra = y - era * 400  // 0...399
+        let shiftedMonth = Int64(month > 2 ? month - 3 : month + 9)  // March = 0
+        let dayOfYear = (153 * shiftedMonth + 2) / 5 + Int64(day) - 1  // 0...365
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468  // 719468: days from 0000-03-01 to 1970-01-01
+    }
+
+    /// The calendar date `days` after 1970-01-01.
+    static func civil(fromDays days: Int64) -> (year: Int64, month: Int, day: Int) {
+        let shifted = days + 719_468
+        let era = floorDivide(shifted, 146_097)
+        let dayOfEra = shifted - era * 146_097  // 0...146096
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let day = Int(dayOfYear - (153 * shiftedMonth + 2) / 5 + 1)
+        let month = Int(shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9)
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    // MARK: - Parsing
+
+    /// Unix seconds for a `date` input, or nil if it is not a moment.
+    static func seconds(from value: TemplateValue) -> Double? {
+        let seconds: Double?
+        switch value {
+        case .int(let int): seconds = Double(int)
+        case .double(let double): seconds = double
+        case .string(let string): seconds = parse(TemplateFilter.trim(string, leading: true, trailing: true))
+        default: seconds = nil
+        }
+        guard let seconds, seconds.isFinite, Swift.abs(seconds) < secondsLimit else { return nil }
+        return seconds
+    }
+
+    private static func parse(_ text: String) -> Double? {
+        switch text.lowercased() {
+        case "now", "today": return Date().timeIntervalSince1970
+        default: break
+        }
+        if let int = Int64(text) { return Double(int) }
+        var reader = DateReader(Array(text.utf8))
+        return reader.moment()
+    }
+
+    // MARK: - Formatting
+
+    private static let monthNames = ["January", "February", "March", "April", "May", "June", "July",
+                                     "August", "September", "October", "November", "December"]
+    private static let dayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+
+    /// 0 for Sunday; 1970-01-01 was a Thursday.
+    var weekday: Int { Int(((days % 7) + 11) % 7) }
+
+    var dayOfYear: Int { Int(days - Self.days(year: year, month: 1, day: 1)) + 1 }
+
+    /// `format` with strftime directives replaced: `%Y %C %y %m %d %e %j %H %k %I %l %M %S %L %N
+    /// %p %P %A %a %B %b %h %u %w %Z %z %s %F %T %D %R %r %c %x %X %n %t %%`, each optionally
+    /// after `-` (no padding), `_` (space padding), `0` (zero padding) or `^` (upper case).
+    /// An unknown directive is written as is.
+    func format(_ format: String) -> String {
+        var output = ""
+        output.reserveCapacity(format.utf8.count + 16)
+        let bytes = Array(format.utf8)
+        var index = 0
+        var literalStart = 0
+        while index < bytes.count {
+            guard bytes[index] == UInt8(ascii: "%"), index + 1 < bytes.count else {
+                index += 1
+                continue
+            }
+            output.append(String(decoding: bytes[literalStart..<index], as: UTF8.self))
+            var cursor = index + 1
+            var flag: UInt8?
+            if [UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "0"), UInt8(ascii: "^")].contains(bytes[cursor]),
+                cursor + 1 < bytes.count
+            {
+                flag = bytes[cursor]
+                cursor += 1
+            }
+            if let field = field(bytes[cursor], flag: flag) {
+                output.append(field)
+            } else {
+                output.append(String(decoding: bytes[index...cursor], as: UTF8.self))
+            }
+            index = cursor + 1
+            literalStart = index
+        }
+        output.append(String(decoding: bytes[literalStart...], as: UTF8.self))
+        return output
+    }
+
+    private func field(_ directive: UInt8, flag: UInt8?) -> String? {
+        func number(_ value: Int64, width: Int, pad: Character = "0") -> String {
+            let digits = String(Swift.abs(value))
+            let sign = value < 0 ? "-" : ""
+            let padding: Character? = switch flag {
+            case UInt8(ascii: "-"): nil
+            case UInt8(ascii: "_"): " "
+            case UInt8(ascii: "0"): "0"
+            default: pad
+            }
+            guard let padding, digits.count < width else { return sign + digits }
+            return sign + String(repeating: padding, count: width - digits.count) + digits
+        }
+        func text(_ value: String) -> String {
+            flag == UInt8(ascii: "^") ? value.uppercased() : value
+        }
+        let hour12 = hour % 12 == 0 ? 12 : hour % 12
+        switch directive {
+        case UInt8(ascii: "Y"): return number(year, width: 4)
+        case UInt8(ascii: "C"): return number(year / 100, width: 2)
+        case UInt8(ascii: "y"): return number((year % 100 + 100) % 100, width: 2)
+        case UInt8(ascii: "m"): return number(Int64(month), width: 2)
+        case UInt8(ascii: "d"): return number(Int64(day), width: 2)
+        case UInt8(ascii: "e"): return number(Int64(day), width: 2, pad: " ")
+        case UInt8(ascii: "j"): return number(Int64(dayOfYear), width: 3)
+        case UInt8(ascii: "H"): return number(Int64(hour), width: 2)
+        case UInt8(ascii: "k"): return number(Int64(hour), width: 2, pad: " ")
+        case UInt8(ascii: "I"): return number(Int64(hour12), width: 2)
+        case UInt8(ascii: "l"): return number(Int64(hour12), width: 2, pad: " ")
+        case UInt8(ascii: "M"): return number(Int64(minute), width: 2)
+        case UInt8(ascii: "S"): return number(Int64(second), width: 2)
+        case UInt8(ascii: "L"): return number(Int64(nanosecond / 1_000_000), width: 3)
+        case UInt8(ascii: "N"): return number(Int64(nanosecond), width: 9)
+        case UInt8(ascii: "p"): return hour < 12 ? "AM" : "PM"
+        case UInt8(ascii: "P"): return hour < 12 ? "am" : "pm"
+        case UInt8(ascii: "A"): return text(Self.dayNames[weekday])
+        case UInt8(ascii: "a"): return text(String(Self.dayNames[weekday].prefix(3)))
+        case UInt8(ascii: "B"): return text(Self.monthNames[month - 1])
+        case UInt8(ascii: "b"), UInt8(ascii: "h"): return text(String(Self.monthNames[month - 1].prefix(3)))
+        case UInt8(ascii: "u"): return String(weekday == 0 ? 7 : weekday)
+        case UInt8(ascii: "w"): return String(weekday)
+        case UInt8(ascii: "Z"): return "UTC"
+        case UInt8(ascii: "z"): return "+0000"
+        case UInt8(ascii: "s"): return String(unixSeconds)
+        case UInt8(ascii: "F"): return format("%Y-%m-%d")
+        case UInt8(ascii: "T"), UInt8(ascii: "X"): return format("%H:%M:%S")
+        case UInt8(ascii: "D"), UInt8(ascii: "x"): return format("%m/%d/%y")
+        case UInt8(ascii: "R"): return format("%H:%M")
+        case UInt8(ascii: "r"): return format("%I:%M:%S %p")
+        case UInt8(ascii: "c"): return format("%a %b %e %H:%M:%S %Y")
+        case UInt8(ascii: "n"): return "\n"
+        case UInt8(ascii: "t"): return "\t"
+        case UInt8(ascii: "%"): return "%"
+        default: return nil
+        }
+    }
+}
+
+/// Reads `YYYY-MM-DD`, then optionally `T` or a space, `HH:MM`, `:SS`, `.fraction`, and a zone:
+/// `Z`, `UTC`, `GMT`, `±HH`, `±HHMM` or `±HH:MM` (a space before the zone is allowed).
+private struct DateReader {
+    private let bytes: [UInt8]
+    private var index = 0
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    mutating func moment() -> Double? {
+        guard let year = digits(4), accept("-") || accept("/"), let month = digits(2) ?? digits(1),
+            accept("-") || accept("/"), let day = digits(2) ?? digits(1),
+            (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        var seconds = Double(CivilTime.days(year: Int64(year), month: month, day: day)) * 86_400
+        if accept("T") || accept("t") || accept(" ") {
+            guard let hour = digits(2), accept(":"), let minute = digits(2), hour < 24, minute < 60 else { return nil }
+            seconds += Double(hour * 3600 + minute * 60)
+            if accept(":") {
+                guard let second = digits(2), second <= 60 else { return nil }
+                seconds += Double(second)
+                if accept(".") || accept(",") {
+                    let start = index
+                    while index < bytes.count && bytes[index].isDigit { index += 1 }
+                    guard index > start else { return nil }
+                    let fraction = "0." + String(decoding: bytes[start..<index], as: UTF8.self)
+                    seconds += Double(fraction) ?? 0
+                }
+            }
+            _ = accept(" ")
+            guard let offset = zone() else { return nil }
+            seconds -= Double(offset)
+        }
+        return index == bytes.count ? seconds : nil
+    }
+
+    /// The zone's offset east of UTC in seconds; 0 when there is none.
+    private mutating func zone() -> Int? {
+        if index == bytes.count || accept("Z") || accept("z") || accept("UTC") || accept("GMT") { return 0 }
+        let sign: Int
+        if accept("+") {
+            sign = 1
+        } else if accept("-") {
+            sign = -1
+        } else {
+            return nil
+        }
+        guard let hours = digits(2) else { return nil }
+        _ = accept(":")
+        let minutes = digits(2) ?? 0
+        return sign * (hours * 3600 + minutes * 60)
+    }
+
+    private mutating func accept(_ literal: String) -> Bool {
+        let literal = Array(literal.utf8)
+        guard index + literal.count <= bytes.count, Array(bytes[index..<(index + literal.count)]) == literal else {
+            return false
+        }
+        index += literal.count
+        return true
+    }
+
+    /// Exactly `count` digits, or nil (consuming nothing).
+    private mutating func digits(_ count: Int) -> Int? {
+        guard index + count <= bytes.count else { return nil }
+        var value = 0
+        for byte in bytes[index..<(index + count)] {
+            guard byte.isDigit else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        if count == 1, index + 1 < bytes.count, bytes[index + 1].isDigit { return nil }
+        index += count
+        return value
+    }
+}
