@@ -16,6 +16,21 @@ import Testing
         return try await DatabasePool.open(configuration)
     }
 
+    /// Runs `body` with a fresh pool in its own directory, then closes the pool and removes the directory.
+    static func withPool(_ configure: (inout DatabaseConfiguration) -> Void = { _ in },
+                         _ body: (DatabasePool) async throws -> Void) async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let pool = try await open(dir, configure)
+        do {
+            try await body(pool)
+        } catch {
+            await pool.close()
+            throw error
+        }
+        await pool.close()
+    }
+
     @Test func opensInWALWithForeignKeysAndChosenSynchronous() async throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
@@ -34,10 +49,7 @@ import Testing
     }
 
     @Test func typedValuesRoundTrip() async throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let pool = try await Self.open(dir)
-        do {
+        try await Self.withPool { pool in
             let bodies = ["", "plain", "émoji 🚀 and RTL עברית", "quote ' and \"double\"", "nul\u{0}inside"]
             for (index, body) in bodies.enumerated() {
                 try await pool.write { db in
@@ -62,11 +74,7 @@ import Testing
             #expect(back?.int64("anything") == big)
             #expect(back?.bytes("data") == [0, 1, 2, 255])
             #expect(back?.int("order_id") == 42)
-        } catch {
-            await pool.close()
-            throw error
         }
-        await pool.close()
     }
 
     @Test func wrongArgumentCountIsAnError() async throws {
@@ -81,10 +89,7 @@ import Testing
 
     @Test func failedWriteRollsBackAndKeepsTheFirstError() async throws {
         struct Boom: Error {}
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let pool = try await Self.open(dir)
-        do {
+        try await Self.withPool { pool in
             await #expect(throws: Boom.self) {
                 try await pool.write { db in
                     try db.run("INSERT INTO notes (body) VALUES ('half done')")
@@ -101,18 +106,11 @@ import Testing
             #expect(error?.isConstraintViolation == true)
             let count = try await pool.read { db in try db.scalar("SELECT count(*) FROM notes").int }
             #expect(count == 0)
-        } catch {
-            await pool.close()
-            throw error
         }
-        await pool.close()
     }
 
     @Test func errorsCarrySQLButNeverBoundValues() async throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let pool = try await Self.open(dir)
-        do {
+        try await Self.withPool { pool in
             let secret = "tok_FAKE_1234567890"
             try await pool.write { db in try db.run("INSERT INTO notes (body) VALUES (?)", secret) }
             let error = await #expect(throws: StorageError.self) {
@@ -122,19 +120,12 @@ import Testing
             #expect(text.contains("INSERT INTO notes"))
             #expect(text.contains("UNIQUE"))
             #expect(!text.contains(secret))
-        } catch {
-            await pool.close()
-            throw error
         }
-        await pool.close()
     }
 
     @Test func nestedTransactionsAreSavepoints() async throws {
         struct Inner: Error {}
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let pool = try await Self.open(dir)
-        do {
+        try await Self.withPool { pool in
             try await pool.write { db in
                 try db.run("INSERT INTO notes (body) VALUES ('kept')")
                 _ = try? db.transaction { db in
@@ -144,18 +135,11 @@ import Testing
             }
             let bodies = try await pool.read { db in try db.query("SELECT body FROM notes").map { $0.string("body") } }
             #expect(bodies == ["kept"])
-        } catch {
-            await pool.close()
-            throw error
         }
-        await pool.close()
     }
 
     @Test func concurrentWritersShareOneCommit() async throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let pool = try await Self.open(dir)
-        do {
+        try await Self.withPool { pool in
             // Hold the writer thread in a first write until 100 more writes are queued behind it.
             let gate = DispatchSemaphore(value: 0)
             let started = Atomic<Bool>(false)
@@ -187,18 +171,11 @@ import Testing
             #expect(count == 100)
             #expect(pool.statistics.writes == 100)
             #expect(pool.statistics.transactions == 2)
-        } catch {
-            await pool.close()
-            throw error
         }
-        await pool.close()
     }
 
     @Test func oneTransactionPerWriteWhenBatchingIsOff() async throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let pool = try await Self.open(dir) { $0.maxBatchSize = 1 }
-        do {
+        try await Self.withPool({ $0.maxBatchSize = 1 }) { pool in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<50 {
                     group.addTask { try await pool.write { db in try db.run("INSERT INTO notes (body) VALUES (?)", "n\(index)") } }
@@ -207,18 +184,11 @@ import Testing
             }
             #expect(pool.statistics.writes == 50)
             #expect(pool.statistics.transactions == 50)
-        } catch {
-            await pool.close()
-            throw error
         }
-        await pool.close()
     }
 
     @Test func readersAreReadOnlyAndSeeCommittedData() async throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let pool = try await Self.open(dir)
-        do {
+        try await Self.withPool { pool in
             try await pool.write { db in try db.run("INSERT INTO notes (body) VALUES ('visible')") }
             let body = try await pool.read { db in try db.scalar("SELECT body FROM notes").string }
             #expect(body == "visible")
@@ -226,11 +196,7 @@ import Testing
                 try await pool.read { db in try db.run("INSERT INTO notes (body) VALUES ('nope')") }
             }
             #expect(String(describing: error).contains("readonly"))
-        } catch {
-            await pool.close()
-            throw error
         }
-        await pool.close()
     }
 
     @Test func twoProcessesStyleConnectionsWaitForTheLock() async throws {
