@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "Signing", swiftSettings: strict),
         .target(name: "Templates", dependencies: ["Signing"], swiftSettings: strict),
         .target(name: "Storage", dependencies: ["CSQLite", "Logging"], swiftSettings: strict),
-        .target(name: "Bridge", dependencies: ["Storage", "Signing", "HTTPClient", "HTTP", "Logging"], swiftSettings: strict),
+        .target(name: "Bridge", dependencies: ["Storage", "Signing", "Templates", "HTTPClient", "HTTP", "Logging"], swiftSettings: strict),
         .executableTarget(name: "botbridge", dependencies: ["Bridge", "Storage", "Signing", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
         // Benchmark only (bench/client.sh): drives HTTPClient against a local server. Not a product.
         .executableTarget(name: "client-load", dependencies: ["HTTPClient"], path: "bench/ClientLoad", swiftSettings: strict),

@@ -51,6 +51,7 @@ import Testing
         (#""acknowledge": {"status": 200}"#, #""acknowledge": {}"#, "'inbound.acknowledge.status' is required"),
         (#""statuses": {}"#, #""statuses": {"ok": "fine"}"#, "'statuses.ok' has an invalid value"),
         (#""name": "acme""#, #""name": "other""#, "'name' must be 'acme', the file's name"),
+        (#""address": "from""#, #""address": "from..x""#, "'inbound.items[0].fields.address' is not a valid path: 'from..x'"),
     ])
     func errorsNameTheFileAndField(original: String, replacement: String, message: String) {
         let json = Self.minimal.replacingOccurrences(of: original, with: replacement)
@@ -59,6 +60,15 @@ import Testing
             _ = try Self.decode(json)
         } throws: { error in
             String(describing: error).contains(message)
+        }
+    }
+
+    @Test func templateErrorsNameTheFieldLineAndColumn() {
+        let json = Self.minimal.replacingOccurrences(of: #""statuses": {}"#,
+            with: #""statuses": {}, "outbound": {"method": "POST", "url": "{{ settings.base }}/x", "format": "json", "body": "[{{ text | nope }}]"}"#)
+        #expect { _ = try Self.decode(json) } throws: {
+            let text = String(describing: $0)
+            return text.contains("'outbound.body' is not a valid template: line 1, column") && text.contains("nope")
         }
     }
 

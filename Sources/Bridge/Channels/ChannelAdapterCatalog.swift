@@ -1,4 +1,5 @@
 import Foundation
+import Templates
 
 /// The channel adapters found in `adapters/channels/`, loaded and checked at start-up.
 public struct ChannelAdapterCatalog: Sendable {
@@ -99,5 +100,25 @@ public struct ChannelAdapterCatalog: Sendable {
             if let limit = outbound.textLimit, limit < 1 { throw fail("outbound.text_limit", "must be at least 1") }
         }
         if let hours = adapter.sessionWindowHours, hours < 1 { throw fail("session_window_hours", "must be at least 1") }
+        _ = try InboundReader(adapter: adapter, file: file)
+        for (field, source) in templates(of: adapter) {
+            do { _ = try Template(parsing: source) } catch { throw fail(field, "is not a valid template: \(error)") }
+        }
+    }
+
+    /// Every Liquid template of an adapter, by field path.
+    static func templates(of adapter: ChannelAdapter) -> [(String, String)] {
+        guard let outbound = adapter.outbound else { return [] }
+        var list: [(String, String)] = [("outbound.url", outbound.url)]
+        if let body = outbound.body { list.append(("outbound.body", body)) }
+        if let body = outbound.templateBody { list.append(("outbound.template_body", body)) }
+        for (name, value) in (outbound.fields ?? [:]).sorted(by: { $0.key < $1.key }) { list.append(("outbound.fields.\(name)", value)) }
+        for (name, value) in (outbound.headers ?? [:]).sorted(by: { $0.key < $1.key }) { list.append(("outbound.headers.\(name)", value)) }
+        if let auth = outbound.auth {
+            for (name, value) in [("username", auth.username), ("password", auth.password), ("token", auth.token), ("value", auth.value)] {
+                if let value { list.append(("outbound.auth.\(name)", value)) }
+            }
+        }
+        return list
     }
 }
