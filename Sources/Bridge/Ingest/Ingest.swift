@@ -1,0 +1,200 @@
+import Foundation
+import Storage
+import Templates
+
+/// What became of one webhook's items, for the log and the tests.
+public struct IngestResult: Sendable, Equatable {
+    /// Messages stored (provider retries of stored messages are not counted).
+    public var stored: [StoredMessage] = []
+    /// Items whose provider message id was already stored: nothing new was written.
+    public var duplicates = 0
+    /// Status items applied to a known message.
+    public var statusesApplied = 0
+    /// Status items for message ids we never sent (accepted and ignored).
+    public var statusesIgnored = 0
+    /// Deliveries written (to the bot, for now).
+    public var deliveries = 0
+
+    public init() {}
+}
+
+/// A message as ingest stored it.
+public struct StoredMessage: Sendable, Equatable {
+    public var messageID: Int64
+    public var publicID: String
+    public var conversationID: Int64
+    public var conversationPublicID: String
+    public var userID: Int64
+    public var sequence: Int
+}
+
+/// Where a new user message goes once stored: a signed webhook to a bot.
+public struct BotRoute: Sendable {
+    /// The delivery target (supplies the signing secret when sending).
+    public var target: String
+    public var url: String
+    /// The request body template (the bot adapter's), rendered with the message context.
+    public var body: Template
+    public var contentType: String
+
+    public init(target: String, url: String, body: Template, contentType: String = "application/json") {
+        self.target = target
+        self.url = url
+        self.body = body
+        self.contentType = contentType
+    }
+}
+
+/// The one transaction behind `POST /channels/{id}/webhook`: dedupe on the provider's message
+/// id, user and identity upsert, conversation found or opened, message appended with the next
+/// sequence number, and the follow-up deliveries — all or nothing.
+public enum Ingest {
+    /// Applies the items of one webhook. Runs inside the caller's write transaction.
+    /// `statusWords` maps the provider's status words onto ours (the adapter's `statuses`).
+    public static func apply(_ items: [InboundItem], channel: String, statusWords: [String: MessageDeliveryStatus] = [:],
+                             route: BotRoute?, in db: Database, now: Int64) throws -> IngestResult {
+        var result = IngestResult()
+        for item in items {
+            switch item.kind {
+            case .message:
+                guard let stored = try storeMessage(item, channel: channel, in: db, now: now) else {
+                    result.duplicates += 1
+                    continue
+                }
+                result.stored.append(stored)
+                if let route, try conversationState(stored.conversationID, in: db) == "bot" {
+                    try Outbox.enqueue(botDelivery(item, stored: stored, channel: channel, route: route), in: db, now: now)
+                    result.deliveries += 1
+                }
+            case .status:
+                if try applyStatus(item, channel: channel, statusWords: statusWords, in: db, now: now) { result.statusesApplied += 1 } else { result.statusesIgnored += 1 }
+            }
+        }
+        return result
+    }
+
+    /// Stores one user message; nil when the provider already sent this message id.
+    static func storeMessage(_ item: InboundItem, channel: String, in db: Database, now: Int64) throws -> StoredMessage? {
+        guard let address = item["address"] else { return nil }
+        let providerID = item["provider_message_id"]
+        if let providerID,
+           try db.queryRow("SELECT 1 FROM messages WHERE channel = ? AND provider_message_id = ?", channel, providerID) != nil {
+            return nil
+        }
+        let (userID, identityID) = try upsertIdentity(channel: channel, address: address, displayName: item["display_name"], in: db, now: now)
+        if let name = item["display_name"] { try setAttribute(userID, "first_name", .string(name), source: "channel:\(channel)", in: db, now: now) }
+        if let phone = item["phone"] { try setAttribute(userID, "phone", .string(phone), source: "channel:\(channel)", in: db, now: now) }
+
+        let conversation = try openConversation(channel: channel, userID: userID, identityID: identityID, in: db, now: now)
+        let locale = item["locale"]
+        try db.run("""
+            UPDATE conversations SET next_sequence = next_sequence + 1, last_inbound_at = ?1, updated_at = ?1,
+                   locale = coalesce(?2, locale)
+            WHERE id = ?3
+            """, now, locale, conversation.id)
+        let type = !item.media.isEmpty ? "media" : (item["postback"] != nil && item["text"] == nil ? "postback" : "text")
+        let publicID = PublicID.make("msg")
+        try db.run("""
+            INSERT INTO messages (public_id, conversation_id, sequence, direction, author_kind, author_id, type, text, payload,
+                                  channel, provider_message_id, status, status_at, created_at)
+            VALUES (?, ?, ?, 'inbound', 'user', ?, ?, ?, ?, ?, ?, 'received', ?, ?)
+            """, publicID, conversation.id, conversation.sequence, String(userID), type, item["text"] ?? item["postback_title"],
+            payload(item).json, channel, providerID, now, now)
+        return StoredMessage(messageID: db.lastInsertRowID, publicID: publicID, conversationID: conversation.id,
+                             conversationPublicID: conversation.publicID, userID: userID, sequence: conversation.sequence)
+    }
+
+    /// Everything about the item besides its text, as stored in `messages.payload`.
+    static func payload(_ item: InboundItem) -> TemplateValue {
+        var members: [String: TemplateValue] = [:]
+        for (name, value) in item.fields where !["text", "address", "provider_message_id"].contains(name) {
+            members[name] = .string(value)
+        }
+        if !item.media.isEmpty {
+            members["media"] = .array(item.media.map { .object(["url": .string($0.url), "type": $0.type.map(TemplateValue.string) ?? .null]) })
+        }
+        return .object(members)
+    }
+
+    static func upsertIdentity(channel: String, address: String, displayName: String?, in db: Database, now: Int64) throws -> (Int64, Int64) {
+        if let row = try db.queryRow("SELECT id, user_id, display_name FROM identities WHERE channel = ? AND address = ?", channel, address),
+           let id = row.int64("id"), let user = row.int64("user_id") {
+            if let displayName, displayName != row.string("display_name") {
+                try db.run("UPDATE identities SET display_name = ? WHERE id = ?", displayName, id)
+            }
+            return (user, id)
+        }
+        try db.run("INSERT INTO users (created_at, updated_at) VALUES (?, ?)", now, now)
+        let user = db.lastInsertRowID
+        try db.run("INSERT INTO identities (user_id, channel, address, display_name, created_at) VALUES (?, ?, ?, ?, ?)",
+                   user, channel, address, displayName, now)
+        return (user, db.lastInsertRowID)
+    }
+
+    /// Sets a profile attribute when its value changes, recording the write with its source.
+    static func setAttribute(_ user: Int64, _ name: String, _ value: TemplateValue, source: String, in db: Database, now: Int64) throws {
+        let json = value.json
+        if try db.scalar("SELECT value FROM user_attributes WHERE user_id = ? AND name = ?", user, name).string == json { return }
+        try db.run("""
+            INSERT INTO user_attributes (user_id, name, value, source, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+            ON CONFLICT (user_id, name) DO UPDATE SET value = ?3, source = ?4, updated_at = ?5
+            """, user, name, json, source, now)
+        try db.run("INSERT INTO user_attribute_writes (user_id, name, value, source, written_at) VALUES (?, ?, ?, ?, ?)",
+                   user, name, json, source, now)
+    }
+
+    struct OpenConversation {
+        var id: Int64
+        var publicID: String
+        var sequence: Int
+    }
+
+    static func openConversation(channel: String, userID: Int64, identityID: Int64, in db: Database, now: Int64) throws -> OpenConversation {
+        if let row = try db.queryRow("SELECT id, public_id, next_sequence FROM conversations WHERE identity_id = ? AND state <> 'closed'", identityID),
+           let id = row.int64("id") {
+            return OpenConversation(id: id, publicID: row.string("public_id") ?? "", sequence: row.int("next_sequence") ?? 1)
+        }
+        let publicID = PublicID.make("conv")
+        try db.run("""
+            INSERT INTO conversations (public_id, channel, user_id, identity_id, state, created_at, updated_at)
+            VALUES (?, ?, ?, ?, 'bot', ?, ?)
+            """, publicID, channel, userID, identityID, now, now)
+        return OpenConversation(id: db.lastInsertRowID, publicID: publicID, sequence: 1)
+    }
+
+    static func conversationState(_ id: Int64, in db: Database) throws -> String? {
+        try db.scalar("SELECT state FROM conversations WHERE id = ?", id).string
+    }
+
+    /// The bot webhook for a stored message, rendered from the bot adapter's template.
+    static func botDelivery(_ item: InboundItem, stored: StoredMessage, channel: String, route: BotRoute) -> NewDelivery {
+        var message: [String: TemplateValue] = [
+            "conversation_id": .string(stored.conversationPublicID),
+            "message_id": .string(stored.publicID),
+            "user_id": .string(String(stored.userID)),
+            "channel": .string(channel),
+            "sequence": .int(Int64(stored.sequence)),
+        ]
+        for (name, value) in item.fields { message[name] = .string(value) }
+        message["media"] = .array(item.media.map { .object(["url": .string($0.url), "type": $0.type.map(TemplateValue.string) ?? .null]) })
+        let body = route.body.render(.object(message))
+        return NewDelivery(kind: .bot, target: route.target, orderingKey: "conversation:\(stored.conversationID)",
+                           conversationID: stored.conversationID, messageID: stored.messageID, url: route.url,
+                           headers: [DeliveryHeader("Content-Type", route.contentType)], body: Array(body.utf8))
+    }
+
+    /// Applies a provider status to the message it names; false when we do not know the id.
+    /// A status never moves a message backwards (a late "sent" after "read" is ignored).
+    static func applyStatus(_ item: InboundItem, channel: String, statusWords: [String: MessageDeliveryStatus],
+                            in db: Database, now: Int64) throws -> Bool {
+        guard let providerID = item["provider_message_id"], let word = item["status"],
+              let status = statusWords[word] ?? MessageDeliveryStatus(rawValue: word) else { return false }
+        guard let row = try db.queryRow("SELECT id, status FROM messages WHERE channel = ? AND provider_message_id = ? AND direction = 'outbound'",
+                                        channel, providerID), let id = row.int64("id") else { return false }
+        if let current = row.string("status").flatMap(MessageDeliveryStatus.init(rawValue:)), current >= status, current != status {
+            return true
+        }
+        try db.run("UPDATE messages SET status = ?, status_at = ?, error = coalesce(?, error) WHERE id = ?", status.rawValue, now, item["error"], id)
+        return true
+    }
+}
