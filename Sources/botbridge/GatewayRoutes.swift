@@ -12,6 +12,7 @@ struct GatewayRoutes {
     let pool: DatabasePool
     let dispatcher: DeliveryDispatcher
     let clock: any DeliveryClock
+    let configuration: GatewayConfiguration
     let echo: Bool
     let devOutboxURL: String?
 
@@ -29,6 +30,7 @@ struct GatewayRoutes {
                                      contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         DeliveryRoutes.register(on: &router, pool: pool, dispatcher: dispatcher, clock: clock)
+        ChannelRoutes.register(on: &router, configuration: configuration, pool: pool, dispatcher: dispatcher, clock: clock)
         if echo {
             // Benchmarks only (`serve --echo`): answers the request body as it came.
             router.post("/echo") { request, _ in

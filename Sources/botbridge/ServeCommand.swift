@@ -18,6 +18,7 @@ struct ServeCommand: Command {
     static let options: [OptionSpec] = [
         .value("config", "path", help: "Configuration file (JSON). Default: none, the embedded default."),
         DatabaseLocation.option,
+        .value("home", "dir", help: "Where adapters/ and prompts/ are. Default: $BOTBRIDGE_HOME, else the working directory."),
         .value("synchronous", "mode", help: "normal (survives a process crash) or full (also power loss). Default: normal."),
         .value("listen", "host:port", help: "Address to listen on. Default: 127.0.0.1:8080 (port 0 picks a free one)."),
         .value("log-level", "level", help: "trace, debug, info, notice, warning, error or critical. Default: info."),
@@ -36,6 +37,7 @@ struct ServeCommand: Command {
     var databasePath: String?
     var synchronous: DatabaseConfiguration.Synchronous?
     var devOutboxURL: String?
+    var home: String?
 
     init(options: ParsedOptions) throws(UsageError) {
         if let extra = options.positionals.first { throw UsageError("unexpected argument '\(extra)'") }
@@ -57,6 +59,7 @@ struct ServeCommand: Command {
         }
         echo = options.flag("echo")
         databasePath = options.value("db")
+        home = options.value("home")
         if let text = options.value("synchronous") {
             guard let mode = DatabaseConfiguration.Synchronous(rawValue: text.uppercased()) else {
                 throw UsageError("invalid --synchronous '\(text)'; use normal or full")
@@ -71,8 +74,12 @@ struct ServeCommand: Command {
 
     func run() async -> Int32 {
         var settings = ServerSettings()
+        var configObject: [String: Any] = [:]
         if let configPath {
-            do { settings = try ServerSettings.load(path: configPath) } catch {
+            do {
+                configObject = try ServerSettings.readObject(path: configPath)
+                settings = try ServerSettings.load(configObject, path: configPath)
+            } catch {
                 FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                 return ExitStatus.config
             }
@@ -86,6 +93,14 @@ struct ServeCommand: Command {
         settings.http.host = settings.listen.host
         settings.http.port = settings.listen.port
 
+        let gatewayConfiguration: GatewayConfiguration
+        do {
+            gatewayConfiguration = try GatewayHome(explicit: home).loadConfiguration(
+                configObject, file: configPath ?? "", defaultPublicURL: "http://\(settings.listen)")
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            return ExitStatus.config
+        }
         let logger = Logger(label: "botbridge", level: settings.logLevel, sink: StreamLogSink(format: settings.logFormat))
         guard let lock = DatabaseLock(databasePath: settings.databasePath) else {
             FileHandle.standardError.write(Data("error: another botbridge serve is using \(settings.databasePath) (lock file \(settings.databasePath).lock)\n".utf8))
@@ -97,13 +112,13 @@ struct ServeCommand: Command {
         }
         let client = HTTPClient()
         let clock = SystemDeliveryClock()
-        var targets: [DeliveryTarget] = []
+        var targets: [DeliveryTarget] = gatewayConfiguration.bots.values.map(\.target)
         if devOutboxURL != nil { targets.append(DeliveryTarget(id: GatewayRoutes.devOutboxTarget, kind: .webhook)) }
         let dispatcher = DeliveryDispatcher(pool: pool, client: client, targets: DeliveryTargets(targets), clock: clock,
                                             logger: logger)
         let metrics = HTTPServerMetrics()
         let gateway = GatewayRoutes(metrics: metrics, pool: pool, dispatcher: dispatcher, clock: clock,
-                                    echo: echo, devOutboxURL: devOutboxURL)
+                                    configuration: gatewayConfiguration, echo: echo, devOutboxURL: devOutboxURL)
         let server = HTTPServer(configuration: settings.http, responder: gateway.router(), logger: logger, metrics: metrics)
         let signals = ShutdownSignals()
         let port: Int

@@ -1,3 +1,4 @@
+import Bridge
 import Foundation
 import HTTP
 import Logging
@@ -23,6 +24,11 @@ struct ServerSettings {
 
     /// Reads the `server` section of the JSON file at `path`.
     static func load(path: String) throws(ConfigError) -> ServerSettings {
+        try load(readObject(path: path), path: path)
+    }
+
+    /// The configuration file as a JSON object, with `${VARS}` substituted from the environment.
+    static func readObject(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> [String: Any] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(message: "\(path): cannot read the file")
         }
@@ -30,7 +36,16 @@ struct ServerSettings {
         do { root = try JSONSerialization.jsonObject(with: data) } catch {
             throw ConfigError(message: "\(path): not valid JSON")
         }
-        guard let object = root as? [String: Any] else { throw ConfigError(message: "\(path): the top level must be a JSON object") }
+        guard root is [String: Any] else { throw ConfigError(message: "\(path): the top level must be a JSON object") }
+        do {
+            return try EnvironmentSubstitution.resolve(root, environment: environment) as? [String: Any] ?? [:]
+        } catch {
+            throw ConfigError(message: "\(path): \(error)")
+        }
+    }
+
+    /// Reads the `server` and `database` sections of a configuration object.
+    static func load(_ object: [String: Any], path: String) throws(ConfigError) -> ServerSettings {
         var settings = ServerSettings()
         try settings.loadDatabase(object["database"], path: path)
         guard let server = object["server"] else { return settings }

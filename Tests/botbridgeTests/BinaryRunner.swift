@@ -3,6 +3,13 @@ import Testing
 
 /// Runs the built `botbridge` binary (the sibling of the test bundle) as a real process.
 final class BinaryRunner: @unchecked Sendable {
+    /// The repository root (for `--home` and `examples/`), found from this file's path.
+    static let repositoryRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url
+    }()
+
     static var binaryURL: URL {
         let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         return testBinary.deletingLastPathComponent().appendingPathComponent("botbridge")
@@ -20,7 +27,8 @@ final class BinaryRunner: @unchecked Sendable {
 
     /// Runs the binary in `directory`, or in a fresh scratch directory so that its default
     /// database (`botbridge.sqlite`) is its own.
-    init(_ arguments: [String], directory: URL? = nil) throws {
+    /// `environment` is added to this process's environment.
+    init(_ arguments: [String], directory: URL? = nil, environment: [String: String] = [:]) throws {
         if directory == nil {
             let made = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-run-" + UUID().uuidString)
             try FileManager.default.createDirectory(at: made, withIntermediateDirectories: true)
@@ -31,6 +39,9 @@ final class BinaryRunner: @unchecked Sendable {
         process.executableURL = Self.binaryURL
         process.arguments = arguments
         process.currentDirectoryURL = directory ?? scratch
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
         stdoutPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
@@ -87,8 +98,8 @@ final class BinaryRunner: @unchecked Sendable {
     enum RunnerError: Error { case timedOut(String), exited(String) }
 
     /// Runs to completion and returns status, stdout, stderr.
-    static func run(_ arguments: [String], directory: URL? = nil) async throws -> (Int32, String, String) {
-        let runner = try BinaryRunner(arguments, directory: directory)
+    static func run(_ arguments: [String], directory: URL? = nil, environment: [String: String] = [:]) async throws -> (Int32, String, String) {
+        let runner = try BinaryRunner(arguments, directory: directory, environment: environment)
         let status = try await runner.waitForExit()
         return (status, runner.stdout, runner.stderr)
     }

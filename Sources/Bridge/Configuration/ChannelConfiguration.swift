@@ -1,0 +1,183 @@
+import Foundation
+import Signing
+import Templates
+
+/// A configured channel, resolved against its adapter: what the webhook routes need.
+public struct Channel: Sendable {
+    public let id: String
+    public let adapter: ChannelAdapter
+    /// Settings with the adapter's defaults filled in.
+    public let settings: [String: String]
+    public let reader: InboundReader
+    public let verification: WebhookVerification
+    /// Secrets for verification (a comma-separated setting gives several, for rotation).
+    public let secrets: [String]
+    /// The GET handshake and its tokens, when the adapter has one.
+    public let handshake: (kind: WebhookHandshake, tokens: [String])?
+    /// Where new user messages go.
+    public let route: BotRoute?
+}
+
+/// A configured bot (until the bot-bridge issue: a URL, a signing secret and the adapter's template).
+public struct Bot: Sendable {
+    public let id: String
+    public let url: String
+    public let target: DeliveryTarget
+    public let route: BotRoute
+}
+
+/// The `public_url`, `channels` and `bots` sections of botbridge.json.
+public struct GatewayConfiguration: Sendable {
+    /// Where providers reach this gateway (`https://bots.example.com`); signatures such as
+    /// Twilio's cover this URL, and status callbacks point at it.
+    public var publicURL: String
+    public var channels: [String: Channel]
+    public var bots: [String: Bot]
+
+    public init(publicURL: String = "http://127.0.0.1:8080", channels: [Channel] = [], bots: [Bot] = []) {
+        self.publicURL = publicURL
+        self.channels = Dictionary(channels.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.bots = Dictionary(bots.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Reads the sections from a configuration object whose `${VARS}` are already substituted.
+    public static func load(_ root: [String: Any], channelAdapters: ChannelAdapterCatalog, botAdapters: [String: BotAdapter],
+                            defaultPublicURL: String) throws(ConfigurationError) -> GatewayConfiguration {
+        var configuration = GatewayConfiguration(publicURL: defaultPublicURL)
+        if let value = root["public_url"] {
+            guard let url = value as? String, url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                throw ConfigurationError(field: "public_url", "must be an http(s) URL")
+            }
+            configuration.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
+        }
+        for (index, object) in try list(root["bots"], "bots").enumerated() {
+            let bot = try loadBot(object, field: "bots[\(index)]", adapters: botAdapters)
+            guard configuration.bots[bot.id] == nil else { throw ConfigurationError(field: "bots[\(index)].id", "repeats '\(bot.id)'") }
+            configuration.bots[bot.id] = bot
+        }
+        for (index, object) in try list(root["channels"], "channels").enumerated() {
+            let channel = try loadChannel(object, field: "channels[\(index)]", adapters: channelAdapters, bots: configuration.bots)
+            guard configuration.channels[channel.id] == nil else {
+                throw ConfigurationError(field: "channels[\(index)].id", "repeats '\(channel.id)'")
+            }
+            configuration.channels[channel.id] = channel
+        }
+        return configuration
+    }
+
+    static func list(_ value: Any?, _ field: String) throws(ConfigurationError) -> [[String: Any]] {
+        guard let value else { return [] }
+        guard let list = value as? [[String: Any]] else { throw ConfigurationError(field: field, "must be a list of objects") }
+        return list
+    }
+
+    static func string(_ object: [String: Any], _ key: String, _ field: String, required: Bool = true) throws(ConfigurationError) -> String? {
+        guard let value = object[key] else {
+            if required { throw ConfigurationError(field: "\(field).\(key)", "is required") }
+            return nil
+        }
+        guard let text = value as? String, !text.isEmpty else { throw ConfigurationError(field: "\(field).\(key)", "must be a non-empty string") }
+        return text
+    }
+
+    static func identifier(_ object: [String: Any], _ field: String) throws(ConfigurationError) -> String {
+        let id = try string(object, "id", field)!
+        guard id.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x61...0x7a).contains($0) }) else {
+            throw ConfigurationError(field: "\(field).id", "must use only a-z, 0-9, '-' and '_' (it appears in URLs)")
+        }
+        return id
+    }
+
+    static func loadBot(_ object: [String: Any], field: String, adapters: [String: BotAdapter]) throws(ConfigurationError) -> Bot {
+        let known: Set<String> = ["id", "adapter", "url", "secret", "headers", "timeout_ms"]
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw ConfigurationError(field: "\(field).\(unknown)", "is not a known bot field (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        let id = try identifier(object, field)
+        let adapterName = try string(object, "adapter", field, required: false) ?? "generic"
+        guard let adapter = adapters[adapterName] else {
+            throw ConfigurationError(field: "\(field).adapter", "names '\(adapterName)', which is not in adapters/bots/")
+        }
+        let url = try string(object, "url", field)!
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw ConfigurationError(field: "\(field).url", "must be an http(s) URL") }
+        var secret: StandardWebhooks.Secret?
+        if let text = try string(object, "secret", field, required: false) {
+            guard let parsed = try? StandardWebhooks.Secret(text) else {
+                throw ConfigurationError(field: "\(field).secret", "must be a Standard Webhooks secret (whsec_ followed by base64)")
+            }
+            secret = parsed
+        }
+        var headers: [DeliveryHeader] = []
+        if let value = object["headers"] {
+            guard let map = value as? [String: String] else { throw ConfigurationError(field: "\(field).headers", "must be an object of strings") }
+            headers = map.sorted { $0.key < $1.key }.map { DeliveryHeader($0.key, $0.value) }
+        }
+        var timeout: Duration?
+        if let value = object["timeout_ms"] {
+            guard let ms = value as? Int, (1...300_000).contains(ms) else { throw ConfigurationError(field: "\(field).timeout_ms", "must be 1-300000") }
+            timeout = .milliseconds(ms)
+        }
+        let target = DeliveryTarget(id: "bot:\(id)", kind: .bot, signingSecret: secret, headers: headers, timeout: timeout)
+        return Bot(id: id, url: url, target: target,
+                   route: BotRoute(target: target.id, url: url, body: adapter.body, contentType: adapter.contentType))
+    }
+
+    static func loadChannel(_ object: [String: Any], field: String, adapters: ChannelAdapterCatalog,
+                            bots: [String: Bot]) throws(ConfigurationError) -> Channel {
+        let known: Set<String> = ["id", "adapter", "settings", "bot"]
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw ConfigurationError(field: "\(field).\(unknown)", "is not a known channel field (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        let id = try identifier(object, field)
+        let adapterName = try string(object, "adapter", field)!
+        guard let adapter = adapters.adapters[adapterName] else {
+            throw ConfigurationError(field: "\(field).adapter", "names '\(adapterName)', which is not in adapters/channels/ (known: \(adapters.adapters.keys.sorted().joined(separator: ", ")))")
+        }
+        var given: [String: String] = [:]
+        if let value = object["settings"] {
+            guard let map = value as? [String: Any] else { throw ConfigurationError(field: "\(field).settings", "must be an object") }
+            for (key, element) in map {
+                guard adapter.settings[key] != nil else {
+                    throw ConfigurationError(field: "\(field).settings.\(key)", "is not a setting of adapter \(adapterName) (known: \(adapter.settings.keys.sorted().joined(separator: ", ")))")
+                }
+                guard let text = element as? String else { throw ConfigurationError(field: "\(field).settings.\(key)", "must be a string") }
+                given[key] = text
+            }
+        }
+        var settings: [String: String] = [:]
+        for (key, spec) in adapter.settings {
+            if let value = given[key] ?? spec.default {
+                settings[key] = value
+            } else if spec.required {
+                throw ConfigurationError(field: "\(field).settings.\(key)", "is required by adapter \(adapterName)")
+            }
+        }
+        guard let verification = WebhookVerification(name: adapter.verify.scheme) else {
+            throw ConfigurationError(field: "\(field).adapter", "uses an unknown verification scheme")
+        }
+        let secrets = adapter.verify.secretSetting.flatMap { settings[$0] }.map(Self.splitSecrets) ?? []
+        do { try verification.validateConfiguration(secrets: secrets) } catch {
+            throw ConfigurationError(field: "\(field).settings.\(adapter.verify.secretSetting ?? "")", "is not usable by \(adapter.verify.scheme): \(error)")
+        }
+        var handshake: (kind: WebhookHandshake, tokens: [String])?
+        if let rule = adapter.handshake, let kind = WebhookHandshake(name: rule.kind) {
+            handshake = (kind, settings[rule.tokenSetting].map(Self.splitSecrets) ?? [])
+        }
+        var route: BotRoute?
+        if let botID = try string(object, "bot", field, required: false) {
+            guard let bot = bots[botID] else { throw ConfigurationError(field: "\(field).bot", "names '\(botID)', which is not in 'bots'") }
+            route = bot.route
+        }
+        let reader: InboundReader
+        do { reader = try InboundReader(adapter: adapter, file: adapterName) } catch {
+            throw ConfigurationError(field: "\(field).adapter", "\(error)")
+        }
+        return Channel(id: id, adapter: adapter, settings: settings, reader: reader, verification: verification,
+                       secrets: secrets, handshake: handshake, route: route)
+    }
+
+    /// "a, b" → ["a", "b"]: several secrets while rotating.
+    static func splitSecrets(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}
