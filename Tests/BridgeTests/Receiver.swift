@@ -56,8 +56,12 @@ final class Receiver: Sendable {
             if answer.delay > .zero { try await Task.sleep(for: answer.delay) }
             return HTTPResponse(status: answer.status, headers: answer.headers, body: Array(answer.body.utf8))
         }
-        router.post("/{path}", handler)
-        router.post("/{path}/{more}", handler)
+        // Any path up to six segments deep (provider APIs nest theirs).
+        var pattern = ""
+        for depth in 1...6 {
+            pattern += "/{s\(depth)}"
+            router.post(pattern, handler)
+        }
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
         configuration.eventLoopCount = 1
         configuration.shutdownGracePeriod = .milliseconds(100)

@@ -1,0 +1,158 @@
+import Foundation
+import Storage
+import Templates
+
+/// A message to send to a user through their conversation's channel.
+public struct OutboundMessage: Sendable {
+    public enum Author: String, Sendable { case bot, agent, system }
+
+    public var text: String?
+    public var mediaURL: String?
+    public var suggestions: [Suggestion]
+    public var author: Author
+    public var authorID: String?
+
+    public struct Suggestion: Sendable, Equatable {
+        public var text: String
+        public var postback: String
+        public init(text: String, postback: String) {
+            self.text = text
+            self.postback = postback
+        }
+    }
+
+    public init(text: String?, mediaURL: String? = nil, suggestions: [Suggestion] = [], author: Author = .bot, authorID: String? = nil) {
+        self.text = text
+        self.mediaURL = mediaURL
+        self.suggestions = suggestions
+        self.author = author
+        self.authorID = authorID
+    }
+}
+
+/// What sending did.
+public struct OutboundResult: Sendable, Equatable {
+    /// The stored messages, one per part, in order.
+    public var messageIDs: [Int64] = []
+    /// The session window was closed: the fallback template went instead, or nothing (failed).
+    public var windowClosed = false
+    public var usedFallback = false
+}
+
+/// Sending: store the message in the conversation (split into parts when too long) and write
+/// one channel delivery per part, in conversation order, all inside the caller's transaction.
+public enum Outbound {
+    /// The error recorded on a free-form message refused because the session window is closed.
+    public static let windowClosed = "window_closed"
+
+    public static func send(_ message: OutboundMessage, conversationID: Int64, sender: ChannelSender, publicURL: String,
+                            in db: Database, now: Int64) throws -> OutboundResult {
+        guard let conversation = try db.queryRow("""
+            SELECT c.public_id, c.channel, c.user_id, c.last_inbound_at, c.locale, i.address
+            FROM conversations c JOIN identities i ON i.id = c.identity_id WHERE c.id = ?
+            """, conversationID), let address = conversation.string("address") else {
+            throw OutboundError.unknownConversation(conversationID)
+        }
+        var context: [String: TemplateValue] = [
+            "settings": sender.settings,
+            "to": .string(address),
+            "conversation_id": .string(conversation.string("public_id") ?? ""),
+            "author": .string(message.author.rawValue),
+            "status_url": .string(publicURL + "/channels/\(sender.channelID)/status"),
+            "suggestions": .array(message.suggestions.map { .object(["text": .string($0.text), "postback": .string($0.postback)]) }),
+            "attributes": try attributes(of: conversation.int64("user_id") ?? 0, in: db),
+        ]
+        if let locale = conversation.string("locale") { context["locale"] = .string(locale) }
+
+        var result = OutboundResult()
+        if let window = sender.sessionWindow {
+            let last = conversation.int64("last_inbound_at")
+            if last == nil || now - last! > window.milliseconds {
+                result.windowClosed = true
+                guard let fallback = sender.fallback else {
+                    result.messageIDs.append(try store(message, text: message.text, type: "text", status: "failed", error: windowClosed,
+                                                       conversationID: conversationID, channel: sender.channelID, in: db, now: now).id)
+                    return result
+                }
+                context["text"] = .string(message.text ?? "")
+                let parameters = fallback.parameters.map { TemplateValue.string($0.render(.object(context))) }
+                var variables: [String: TemplateValue] = [:]
+                for (index, value) in parameters.enumerated() { variables[String(index + 1)] = value }
+                context["template"] = .object(["name": .string(fallback.name), "language": .string(fallback.language),
+                                               "parameters": .array(parameters), "variables": .object(variables)])
+                let stored = try store(message, text: message.text, type: "template", status: "queued", error: nil,
+                                       conversationID: conversationID, channel: sender.channelID, in: db, now: now)
+                context["message_id"] = .string(stored.publicID)
+                context["text"] = .null
+                try enqueue(sender.request(context: .object(context), template: true), stored: stored.id,
+                            conversationID: conversationID, sender: sender, in: db, now: now)
+                result.usedFallback = true
+                result.messageIDs.append(stored.id)
+                return result
+            }
+        }
+        var parts = [message.text ?? ""]
+        if let text = message.text, let limit = sender.textLimit { parts = TextSplitter.split(text, limit: limit) }
+        for (index, part) in parts.enumerated() {
+            let media = index == 0 ? message.mediaURL : nil
+            let stored = try store(message, text: part.isEmpty ? nil : part, type: media != nil ? "media" : "text", status: "queued",
+                                   error: nil, conversationID: conversationID, channel: sender.channelID, in: db, now: now, mediaURL: media)
+            context["text"] = part.isEmpty ? .null : .string(part)
+            context["media_url"] = media.map(TemplateValue.string) ?? .null
+            context["message_id"] = .string(stored.publicID)
+            try enqueue(sender.request(context: .object(context), template: false), stored: stored.id,
+                        conversationID: conversationID, sender: sender, in: db, now: now)
+            result.messageIDs.append(stored.id)
+        }
+        return result
+    }
+
+    static func enqueue(_ request: (url: String, contentType: String, body: [UInt8]), stored: Int64, conversationID: Int64,
+                        sender: ChannelSender, in db: Database, now: Int64) throws {
+        try Outbox.enqueue(NewDelivery(kind: .channel, target: sender.target.id, orderingKey: "conversation:\(conversationID)",
+                                       conversationID: conversationID, messageID: stored, url: request.url,
+                                       headers: [DeliveryHeader("Content-Type", request.contentType)], body: request.body),
+                           in: db, now: now)
+    }
+
+    static func store(_ message: OutboundMessage, text: String?, type: String, status: String, error: String?, conversationID: Int64,
+                      channel: String, in db: Database, now: Int64, mediaURL: String? = nil) throws -> (id: Int64, publicID: String) {
+        guard let sequence = try db.scalar("""
+            UPDATE conversations SET next_sequence = next_sequence + 1, updated_at = ?1 WHERE id = ?2 RETURNING next_sequence - 1
+            """, now, conversationID).int else { throw OutboundError.unknownConversation(conversationID) }
+        var payload: [String: TemplateValue] = [:]
+        if let mediaURL { payload["media_url"] = .string(mediaURL) }
+        if !message.suggestions.isEmpty {
+            payload["suggestions"] = .array(message.suggestions.map { .object(["text": .string($0.text), "postback": .string($0.postback)]) })
+        }
+        let publicID = PublicID.make("msg")
+        try db.run("""
+            INSERT INTO messages (public_id, conversation_id, sequence, direction, author_kind, author_id, type, text, payload,
+                                  channel, status, status_at, error, created_at)
+            VALUES (?, ?, ?, 'outbound', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, publicID, conversationID, sequence, message.author.rawValue, message.authorID, type, text,
+            TemplateValue.object(payload).json, channel, status, now, error, now)
+        return (db.lastInsertRowID, publicID)
+    }
+
+    /// The user's profile attributes, for templates (`attributes.first_name`).
+    static func attributes(of user: Int64, in db: Database) throws -> TemplateValue {
+        var members: [String: TemplateValue] = [:]
+        for row in try db.query("SELECT name, value FROM user_attributes WHERE user_id = ?", user) {
+            guard let name = row.string("name"), let json = row.string("value") else { continue }
+            members[name] = (try? TemplateValue(jsonData: Data(json.utf8))) ?? .string(json)
+        }
+        return .object(members)
+    }
+}
+
+/// Why a message could not be sent.
+public enum OutboundError: Error, Equatable, CustomStringConvertible {
+    case unknownConversation(Int64)
+
+    public var description: String {
+        switch self {
+        case .unknownConversation(let id): "no conversation with id \(id)"
+        }
+    }
+}
