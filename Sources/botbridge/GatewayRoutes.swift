@@ -31,6 +31,7 @@ struct GatewayRoutes {
         }
         DeliveryRoutes.register(on: &router, pool: pool, dispatcher: dispatcher, clock: clock)
         ChannelRoutes.register(on: &router, configuration: configuration, pool: pool, dispatcher: dispatcher, clock: clock)
+        ConversationRoutes.register(on: &router, configuration: configuration, pool: pool, dispatcher: dispatcher, clock: clock)
         if echo {
             // Benchmarks only (`serve --echo`): answers the request body as it came.
             router.post("/echo") { request, _ in

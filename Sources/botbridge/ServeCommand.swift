@@ -113,6 +113,7 @@ struct ServeCommand: Command {
         let client = HTTPClient()
         let clock = SystemDeliveryClock()
         var targets: [DeliveryTarget] = gatewayConfiguration.bots.values.map(\.target)
+            + gatewayConfiguration.channels.values.compactMap { $0.sender?.target }
         if devOutboxURL != nil { targets.append(DeliveryTarget(id: GatewayRoutes.devOutboxTarget, kind: .webhook)) }
         let dispatcher = DeliveryDispatcher(pool: pool, client: client, targets: DeliveryTargets(targets), clock: clock,
                                             logger: logger)

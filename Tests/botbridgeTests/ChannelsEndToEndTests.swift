@@ -1,7 +1,9 @@
+import Bridge
 import Foundation
 import HTTP
 import HTTPClient
 import Signing
+import Storage
 import Synchronization
 import Testing
 
@@ -14,6 +16,7 @@ import Testing
 
     final class BotLog: Sendable {
         let requests = Mutex<[(headers: [String: String], body: [UInt8])]>([])
+        let provider = Mutex<[(headers: [String: String], body: [UInt8])]>([])
     }
 
     /// Twilio's signature: HMAC-SHA1 over the URL and the sorted parameters, base64.
@@ -41,6 +44,13 @@ import Testing
             log.requests.withLock { $0.append((headers, request.body)) }
             return HTTPResponse(status: .noContent)
         }
+        // The same server plays Twilio's Messages API.
+        router.post("/2010-04-01/Accounts/{account}/Messages.json") { request, _ in
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.lowercased()] = field.value }
+            log.provider.withLock { $0.append((headers, request.body)) }
+            return HTTPResponse(status: .created, headers: ["Content-Type": "application/json"], body: Array(#"{"sid":"SM_OUT_E2E","status":"queued"}"#.utf8))
+        }
         var serverConfiguration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
         serverConfiguration.eventLoopCount = 1
         let bot = HTTPServer(configuration: serverConfiguration, responder: router)
@@ -55,7 +65,7 @@ import Testing
             directory: directory,
             environment: ["BOTBRIDGE_PUBLIC_URL": Self.publicURL, "BOT_URL": "http://127.0.0.1:\(botPort)/bot",
                           "BOT_SIGNING_SECRET": Self.botSecret, "TWILIO_ACCOUNT_SID": "AC_FAKE", "TWILIO_AUTH_TOKEN": Self.authToken,
-                          "TWILIO_FROM": "whatsapp:+14155238886", "TWILIO_API_BASE": "http://127.0.0.1:9"])
+                          "TWILIO_FROM": "whatsapp:+14155238886", "TWILIO_API_BASE": "http://127.0.0.1:\(botPort)"])
         let port = try await gateway.waitForListeningPort()
         let client = HTTPClient()
         let webhook = "http://127.0.0.1:\(port)/channels/wa/webhook"
@@ -101,18 +111,64 @@ import Testing
         #expect((body["from"] as? [String: Any])?["name"] as? String == "Ana")
         #expect((body["conversation_id"] as? String)?.hasPrefix("conv_") == true)
 
-        // The CLI sees one done bot delivery.
-        let (_, listing, _) = try await BinaryRunner.run(["deliveries", "list", "--db", "channels.sqlite", "--json"], directory: directory)
-        let deliveries = try #require(try JSONSerialization.jsonObject(with: Data(listing.utf8)) as? [[String: Any]])
-        #expect(deliveries.count == 1)
-        #expect(deliveries.first?["status"] as? String == "done")
-        #expect(deliveries.first?["target"] as? String == "bot:main")
+        // The bot answers into the conversation; the reply reaches "Twilio" with its auth and form.
+        let conversation = try #require(body["conversation_id"] as? String)
+        let base = "http://127.0.0.1:\(port)"
+        func reply(_ json: String, to id: String = conversation, contentType: String = "application/json") async throws -> HTTPClientResponse {
+            try await client.send(HTTPClientRequest(method: "POST", url: base + "/v1/conversations/\(id)/messages",
+                                                    headers: [("Content-Type", contentType)], body: Array(json.utf8)))
+        }
+        let sent = try await reply(#"{"text":"¡Hola Ana! Te paso con alguien."}"#)
+        #expect(sent.status == 202)
+        #expect(sent.bodyText.contains(#""status":"queued""#))
+        #expect(try await reply(#"{"text":""}"#).status == 422)
+        #expect(try await reply(#"{"text":"x"}"#, to: "conv_unknown").status == 404)
+        #expect(try await reply("{nope").status == 400)
+        #expect(try await reply(#"{"text":"x"}"#, contentType: "text/plain").status == 415)
+        let providerDeadline = ContinuousClock.now + .seconds(10)
+        while log.provider.withLock({ $0.isEmpty }), ContinuousClock.now < providerDeadline { try await Task.sleep(for: .milliseconds(10)) }
+        let outbound = try #require(log.provider.withLock { $0.first })
+        #expect(outbound.headers["authorization"] == "Basic " + Data("AC_FAKE:\(Self.authToken)".utf8).base64EncodedString())
+        let sentForm = String(decoding: outbound.body, as: UTF8.self)
+        #expect(sentForm.contains("To=whatsapp%3A%2B34600111222"))
+        #expect(sentForm.contains("Body=%C2%A1Hola+Ana%21+Te+paso+con+alguien."))
+        #expect(sentForm.contains("StatusCallback=https%3A%2F%2Fbots.example.test%2Fchannels%2Fwa%2Fstatus"))
+
+        // Twilio's signed status callback moves the message to delivered.
+        let status = [("MessageSid", "SM_OUT_E2E"), ("MessageStatus", "delivered"), ("AccountSid", "AC_FAKE")]
+        let statusAnswer = try await client.send(HTTPClientRequest(
+            method: "POST", url: base + "/channels/wa/status",
+            headers: [("Content-Type", "application/x-www-form-urlencoded"),
+                      ("X-Twilio-Signature", Self.twilioSignature(url: Self.publicURL + "/channels/wa/status", form: status))],
+            body: Self.formBody(status)))
+        #expect(statusAnswer.status == 200)
+
+        // The CLI sees the bot delivery and the channel delivery, both done.
+        var deliveries: [[String: Any]] = []
+        for _ in 0..<200 {
+            let (_, listing, _) = try await BinaryRunner.run(["deliveries", "list", "--db", "channels.sqlite", "--json"], directory: directory)
+            deliveries = (try? JSONSerialization.jsonObject(with: Data(listing.utf8)) as? [[String: Any]]) ?? []
+            if deliveries.count == 2, deliveries.allSatisfy({ $0["status"] as? String == "done" }) { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(Set(deliveries.compactMap { $0["target"] as? String }) == ["bot:main", "channel:wa"])
+        #expect(deliveries.allSatisfy { $0["status"] as? String == "done" })
 
         gateway.signal(SIGTERM)
         #expect(try await gateway.waitForExit() == 0)
         #expect(!gateway.stderr.contains(Self.authToken))
         await client.shutdown()
         await bot.shutdown()
+
+        let pool = try await DatabasePool.open(DatabaseConfiguration(path: directory.appendingPathComponent("channels.sqlite").path,
+                                                                     migrations: BridgeSchema.migrations))
+        let messages = try await pool.read { db in
+            try db.query("SELECT direction, status, provider_message_id FROM messages ORDER BY sequence").map {
+                "\($0.string("direction")!):\($0.string("status")!):\($0.string("provider_message_id") ?? "-")"
+            }
+        }
+        await pool.close()
+        #expect(messages == ["inbound:received:SM_E2E_1", "outbound:delivered:SM_OUT_E2E"])
     }
 
     @Test func aMissingEnvironmentVariableIsAConfigurationError() async throws {

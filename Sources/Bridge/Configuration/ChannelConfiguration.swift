@@ -16,6 +16,8 @@ public struct Channel: Sendable {
     public let handshake: (kind: WebhookHandshake, tokens: [String])?
     /// Where new user messages go.
     public let route: BotRoute?
+    /// How to send to this channel's users; nil for adapters that do not send over HTTP.
+    public let sender: ChannelSender?
 }
 
 /// A configured bot (until the bot-bridge issue: a URL, a signing secret and the adapter's template).
@@ -124,7 +126,7 @@ public struct GatewayConfiguration: Sendable {
 
     static func loadChannel(_ object: [String: Any], field: String, adapters: ChannelAdapterCatalog,
                             bots: [String: Bot]) throws(ConfigurationError) -> Channel {
-        let known: Set<String> = ["id", "adapter", "settings", "bot"]
+        let known: Set<String> = ["id", "adapter", "settings", "bot", "session_fallback"]
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw ConfigurationError(field: "\(field).\(unknown)", "is not a known channel field (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -169,11 +171,38 @@ public struct GatewayConfiguration: Sendable {
             route = bot.route
         }
         let reader: InboundReader
-        do { reader = try InboundReader(adapter: adapter, file: adapterName) } catch {
+        let sender: ChannelSender?
+        do {
+            reader = try InboundReader(adapter: adapter, file: adapterName)
+            sender = try ChannelSender(channelID: id, adapter: adapter, settings: settings,
+                                       fallback: try fallback(object["session_fallback"], field: "\(field).session_fallback"))
+        } catch let error as AdapterError {
             throw ConfigurationError(field: "\(field).adapter", "\(error)")
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError(field: "\(field)", "\(error)")
         }
         return Channel(id: id, adapter: adapter, settings: settings, reader: reader, verification: verification,
-                       secrets: secrets, handshake: handshake, route: route)
+                       secrets: secrets, handshake: handshake, route: route, sender: sender)
+    }
+
+    /// `session_fallback`: {"name", "language", "parameters": [templates]}.
+    static func fallback(_ value: Any?, field: String) throws(ConfigurationError) -> ChannelSender.SessionFallback? {
+        guard let value else { return nil }
+        guard let object = value as? [String: Any] else { throw ConfigurationError(field: field, "must be an object") }
+        let name = try string(object, "name", field)!
+        let language = try string(object, "language", field, required: false) ?? "en"
+        var parameters: [Template] = []
+        if let list = object["parameters"] {
+            guard let sources = list as? [String] else { throw ConfigurationError(field: "\(field).parameters", "must be a list of strings") }
+            for (index, source) in sources.enumerated() {
+                do { parameters.append(try Template(parsing: source)) } catch {
+                    throw ConfigurationError(field: "\(field).parameters[\(index)]", "is not a valid template: \(error)")
+                }
+            }
+        }
+        return ChannelSender.SessionFallback(name: name, language: language, parameters: parameters)
     }
 
     /// "a, b" → ["a", "b"]: several secrets while rotating.
