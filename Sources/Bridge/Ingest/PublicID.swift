@@ -6,8 +6,12 @@ enum PublicID {
     static func make(_ prefix: String) -> String {
         var generator = SystemRandomNumberGenerator()
         var text = Array(prefix.utf8)
+        text.reserveCapacity(text.count + 21)
         text.append(UInt8(ascii: "_"))
-        for _ in 0..<20 { text.append(alphabet[Int(generator.next() % 32)]) }
+        // Two 64-bit reads give 20 five-bit characters (one getrandom call each, not one per character).
+        for word in [generator.next() as UInt64, generator.next() as UInt64] {
+            for shift in stride(from: 0, to: 50, by: 5) { text.append(alphabet[Int((word >> UInt64(shift)) & 31)]) }
+        }
         return String(decoding: text, as: UTF8.self)
     }
 }

@@ -103,6 +103,32 @@ public struct Delivery: Sendable, Equatable, Codable {
     attempts, next_attempt_at, last_attempt_at, last_status, last_error, created_at, updated_at, done_at
     """
 
+    init(id: Int64, webhookID: String, kind: String, target: String, orderingKey: String?, conversationID: Int64?,
+         messageID: Int64?, method: String, url: String, headers: [DeliveryHeader], body: [UInt8], status: DeliveryStatus,
+         attempts: Int, nextAttemptAt: Int64, lastAttemptAt: Int64?, lastStatus: Int?, lastError: String?,
+         createdAt: Int64, updatedAt: Int64, doneAt: Int64?) {
+        self.id = id
+        self.webhookID = webhookID
+        self.kind = kind
+        self.target = target
+        self.orderingKey = orderingKey
+        self.conversationID = conversationID
+        self.messageID = messageID
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.status = status
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.lastAttemptAt = lastAttemptAt
+        self.lastStatus = lastStatus
+        self.lastError = lastError
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.doneAt = doneAt
+    }
+
     init(row: Row) {
         id = row.int64("id") ?? 0
         webhookID = row.string("webhook_id") ?? ""
@@ -113,7 +139,7 @@ public struct Delivery: Sendable, Equatable, Codable {
         messageID = row.int64("message_id")
         method = row.string("method") ?? "POST"
         url = row.string("url") ?? ""
-        headers = (row.string("headers")).flatMap { try? JSONDecoder().decode([DeliveryHeader].self, from: Data($0.utf8)) } ?? []
+        headers = DeliveryHeader.decode(row.string("headers") ?? "")
         body = row.bytes("body") ?? []
         status = row.string("status").flatMap(DeliveryStatus.init(rawValue:)) ?? .pending
         attempts = row.int("attempts") ?? 0
@@ -126,12 +152,31 @@ public struct Delivery: Sendable, Equatable, Codable {
         doneAt = row.int64("done_at")
     }
 
-    /// A fresh `webhook-id`: `msg_` and 24 random hex digits.
+    /// A fresh `webhook-id`: `msg_` and 24 random hex digits (96 bits, two reads of the system RNG).
     static func makeWebhookID() -> String {
         var generator = SystemRandomNumberGenerator()
         let digits = Array("0123456789abcdef".utf8)
         var text = Array("msg_".utf8)
-        for _ in 0..<24 { text.append(digits[Int(generator.next() % 16)]) }
+        text.reserveCapacity(28)
+        for word in [generator.next() as UInt64, generator.next() as UInt64] {
+            for shift in stride(from: 0, to: 48, by: 4) { text.append(digits[Int((word >> UInt64(shift)) & 0xf)]) }
+        }
         return String(decoding: text, as: UTF8.self)
+    }
+}
+
+extension DeliveryHeader {
+    /// Stored headers: one `Name: value` per line. Header names and values never hold line
+    /// breaks (the HTTP client refuses them), so this needs no escaping and reads back cheaply.
+    static func encode(_ headers: [DeliveryHeader]) -> String {
+        headers.map { $0.name + ": " + $0.value }.joined(separator: "\n")
+    }
+
+    static func decode(_ text: String) -> [DeliveryHeader] {
+        text.split(separator: "\n").compactMap { line in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            let value = line[line.index(after: colon)...].drop(while: { $0 == " " })
+            return DeliveryHeader(String(line[..<colon]), String(value))
+        }
     }
 }

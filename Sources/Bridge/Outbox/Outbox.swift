@@ -10,17 +10,21 @@ public enum Outbox {
     /// 410 Gone is stored dead at once (replaying it clears the mark and sends it).
     @discardableResult
     public static func enqueue(_ new: NewDelivery, in db: Database, now: Int64) throws -> Delivery {
-        let headers = String(decoding: try JSONEncoder().encode(new.headers), as: UTF8.self)
         let gone = try db.scalar("SELECT gone_at FROM delivery_targets WHERE target = ? AND gone_at IS NOT NULL", new.target) != .null
-        let rows = try db.query("""
+        let webhookID = Delivery.makeWebhookID()
+        let status: DeliveryStatus = gone ? .dead : .pending
+        try db.run("""
             INSERT INTO deliveries (webhook_id, kind, target, ordering_key, conversation_id, message_id, method, url,
                                     headers, body, status, attempts, next_attempt_at, last_status, last_error, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
-            RETURNING \(Delivery.columns)
-            """, arguments: [Delivery.makeWebhookID(), new.kind.rawValue, new.target, new.orderingKey, new.conversationID,
-                             new.messageID, new.method, new.url, headers, new.body, gone ? "dead" : "pending", now,
+            """, arguments: [webhookID, new.kind.rawValue, new.target, new.orderingKey, new.conversationID, new.messageID,
+                             new.method, new.url, DeliveryHeader.encode(new.headers), new.body, status.rawValue, now,
                              gone ? 410 : nil, gone ? goneError : nil, now, now])
-        return Delivery(row: rows[0])
+        return Delivery(id: db.lastInsertRowID, webhookID: webhookID, kind: new.kind.rawValue, target: new.target,
+                        orderingKey: new.orderingKey, conversationID: new.conversationID, messageID: new.messageID,
+                        method: new.method, url: new.url, headers: new.headers, body: new.body, status: status, attempts: 0,
+                        nextAttemptAt: now, lastAttemptAt: nil, lastStatus: gone ? 410 : nil, lastError: gone ? goneError : nil,
+                        createdAt: now, updatedAt: now, doneAt: nil)
     }
 
     static let goneError = "not attempted: the target answered 410 Gone to an earlier delivery"

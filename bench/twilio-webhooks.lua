@@ -1,0 +1,33 @@
+-- wrk script: POSTs pre-signed Twilio webhooks (bench/make-twilio-webhooks.py), each once.
+-- Threads take interleaved lines, so every request carries a distinct MessageSid.
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  nthreads = #threads > 0 and #threads or tonumber(args[2] or "1")
+  requests = {}
+  local index = 0
+  for line in io.lines(args[1]) do
+    if index % tonumber(args[2]) == id then
+      local signature, body = line:match("^(.-)\t(.*)$")
+      requests[#requests + 1] = wrk.format("POST", "/channels/wa/webhook", {
+        ["Content-Type"] = "application/x-www-form-urlencoded",
+        ["X-Twilio-Signature"] = signature,
+      }, body)
+    end
+    index = index + 1
+  end
+  position = 0
+end
+
+function request()
+  position = position + 1
+  if position > #requests then position = 1 end  -- past the end: provider retries (deduped)
+  return requests[position]
+end
