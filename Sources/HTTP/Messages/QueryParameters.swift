@@ -4,12 +4,35 @@ public struct QueryParameters: Sendable, Sequence {
 
     /// Parses `a=1&b=two+words&c=%C3%A9`; `+` means space; invalid escapes are kept literally.
     public init(_ raw: some StringProtocol) {
-        for part in raw.split(separator: "&", omittingEmptySubsequences: true) {
-            if let eq = part.firstIndex(of: "=") {
-                pairs.append((PercentEncoding.decodeForm(part[..<eq]), PercentEncoding.decodeForm(part[part.index(after: eq)...])))
-            } else {
-                pairs.append((PercentEncoding.decodeForm(part), ""))
+        var text = String(raw)
+        self = text.withUTF8 { QueryParameters(utf8: $0) }
+    }
+
+    /// Parses form bytes directly (a request body), without making a String of the whole first.
+    public init(bytes: [UInt8]) {
+        self = bytes.withUnsafeBufferPointer { QueryParameters(utf8: $0) }
+    }
+
+    /// One pass over the bytes: split on `&`, then on the first `=`, decoding each side.
+    init(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        var start = 0
+        let count = bytes.count
+        while start < count {
+            var end = start
+            var equals = -1
+            while end < count && bytes[end] != UInt8(ascii: "&") {
+                if equals < 0 && bytes[end] == UInt8(ascii: "=") { equals = end }
+                end += 1
             }
+            if end > start {
+                if equals >= 0 {
+                    pairs.append((PercentEncoding.decodeForm(UnsafeBufferPointer(rebasing: bytes[start..<equals])),
+                                  PercentEncoding.decodeForm(UnsafeBufferPointer(rebasing: bytes[(equals + 1)..<end]))))
+                } else {
+                    pairs.append((PercentEncoding.decodeForm(UnsafeBufferPointer(rebasing: bytes[start..<end])), ""))
+                }
+            }
+            start = end + 1
         }
     }
 
@@ -42,7 +65,15 @@ public enum PercentEncoding {
 
     /// Decodes a form component: `+` is a space, malformed escapes stay literal, invalid UTF-8 is repaired.
     public static func decodeForm(_ text: some StringProtocol) -> String {
-        let utf8 = Array(text.utf8)
+        var copy = String(text)
+        return copy.withUTF8 { decodeForm($0) }
+    }
+
+    /// `decodeForm` over bytes; a component with no `%` or `+` is copied as it is.
+    static func decodeForm(_ utf8: UnsafeBufferPointer<UInt8>) -> String {
+        if !utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+            return String(decoding: utf8, as: UTF8.self)
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(utf8.count)
         var i = 0

@@ -76,11 +76,11 @@ public struct InboundReader: Sendable {
                 throw MalformedBody(reason: "the body is not valid JSON")
             }
         case .form:
-            guard let text = String(validating: body, as: UTF8.self) else {
+            guard String(validating: body, as: UTF8.self) != nil else {
                 throw MalformedBody(reason: "the form body is not UTF-8")
             }
             var members: [String: TemplateValue] = [:]
-            for (name, value) in QueryParameters(text) where members[name] == nil { members[name] = .string(value) }
+            for (name, value) in QueryParameters(bytes: body) where members[name] == nil { members[name] = .string(value) }
             return .object(members)
         }
     }

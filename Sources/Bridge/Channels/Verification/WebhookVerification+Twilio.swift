@@ -26,7 +26,7 @@ extension WebhookVerification {
 
         var parameters: [UInt8] = []
         if request.mediaType == "application/x-www-form-urlencoded" {
-            parameters = twilioParameterBytes(QueryParameters(String(decoding: request.body, as: UTF8.self)))
+            parameters = twilioParameterBytes(QueryParameters(bytes: request.body))
         } else if !request.body.isEmpty {
             // The signature covers the URL only; it covers the body through `bodySHA256`. A body
             // without one is not covered by anything, so it is refused.
