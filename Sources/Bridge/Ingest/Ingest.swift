@@ -26,6 +26,8 @@ public struct StoredMessage: Sendable, Equatable {
     public var conversationPublicID: String
     public var userID: Int64
     public var sequence: Int
+    /// The conversation's state when the message arrived (bot, queued, agent).
+    public var state: String
 }
 
 /// Where a new user message goes once stored: a signed webhook to a bot.
@@ -62,7 +64,7 @@ public enum Ingest {
                     continue
                 }
                 result.stored.append(stored)
-                if let route, try conversationState(stored.conversationID, in: db) == "bot" {
+                if let route, stored.state == "bot" {
                     try Outbox.enqueue(botDelivery(item, stored: stored, channel: channel, route: route), in: db, now: now)
                     result.deliveries += 1
                 }
@@ -81,9 +83,16 @@ public enum Ingest {
            try db.queryRow("SELECT 1 FROM messages WHERE channel = ? AND provider_message_id = ?", channel, providerID) != nil {
             return nil
         }
-        let (userID, identityID) = try upsertIdentity(channel: channel, address: address, displayName: item["display_name"], in: db, now: now)
-        if let name = item["display_name"] { try setAttribute(userID, "first_name", .string(name), source: "channel:\(channel)", in: db, now: now) }
-        if let phone = item["phone"] { try setAttribute(userID, "phone", .string(phone), source: "channel:\(channel)", in: db, now: now) }
+        let identity = try upsertIdentity(channel: channel, address: address, displayName: item["display_name"], in: db, now: now)
+        let userID = identity.user, identityID = identity.id
+        // Profile attributes from the channel: only when the identity is new or its name changed
+        // (a returning user costs no attribute reads).
+        if identity.isNew || identity.nameChanged, let name = item["display_name"] {
+            try setAttribute(userID, "first_name", .string(name), source: "channel:\(channel)", in: db, now: now)
+        }
+        if identity.isNew, let phone = item["phone"] {
+            try setAttribute(userID, "phone", .string(phone), source: "channel:\(channel)", in: db, now: now)
+        }
 
         let conversation = try openConversation(channel: channel, userID: userID, identityID: identityID, in: db, now: now)
         let locale = item["locale"]
@@ -101,7 +110,8 @@ public enum Ingest {
             """, publicID, conversation.id, conversation.sequence, String(userID), type, item["text"] ?? item["postback_title"],
             payload(item).json, channel, providerID, now, now)
         return StoredMessage(messageID: db.lastInsertRowID, publicID: publicID, conversationID: conversation.id,
-                             conversationPublicID: conversation.publicID, userID: userID, sequence: conversation.sequence)
+                             conversationPublicID: conversation.publicID, userID: userID, sequence: conversation.sequence,
+                             state: conversation.state)
     }
 
     /// Everything about the item besides its text, as stored in `messages.payload`.
@@ -116,19 +126,25 @@ public enum Ingest {
         return .object(members)
     }
 
-    static func upsertIdentity(channel: String, address: String, displayName: String?, in db: Database, now: Int64) throws -> (Int64, Int64) {
+    struct Identity {
+        var id: Int64
+        var user: Int64
+        var isNew: Bool
+        var nameChanged: Bool
+    }
+
+    static func upsertIdentity(channel: String, address: String, displayName: String?, in db: Database, now: Int64) throws -> Identity {
         if let row = try db.queryRow("SELECT id, user_id, display_name FROM identities WHERE channel = ? AND address = ?", channel, address),
            let id = row.int64("id"), let user = row.int64("user_id") {
-            if let displayName, displayName != row.string("display_name") {
-                try db.run("UPDATE identities SET display_name = ? WHERE id = ?", displayName, id)
-            }
-            return (user, id)
+            let changed = displayName != nil && displayName != row.string("display_name")
+            if changed { try db.run("UPDATE identities SET display_name = ? WHERE id = ?", displayName, id) }
+            return Identity(id: id, user: user, isNew: false, nameChanged: changed)
         }
         try db.run("INSERT INTO users (created_at, updated_at) VALUES (?, ?)", now, now)
         let user = db.lastInsertRowID
         try db.run("INSERT INTO identities (user_id, channel, address, display_name, created_at) VALUES (?, ?, ?, ?, ?)",
                    user, channel, address, displayName, now)
-        return (user, db.lastInsertRowID)
+        return Identity(id: db.lastInsertRowID, user: user, isNew: true, nameChanged: false)
     }
 
     /// Sets a profile attribute when its value changes, recording the write with its source.
@@ -147,23 +163,21 @@ public enum Ingest {
         var id: Int64
         var publicID: String
         var sequence: Int
+        var state: String
     }
 
     static func openConversation(channel: String, userID: Int64, identityID: Int64, in db: Database, now: Int64) throws -> OpenConversation {
-        if let row = try db.queryRow("SELECT id, public_id, next_sequence FROM conversations WHERE identity_id = ? AND state <> 'closed'", identityID),
+        if let row = try db.queryRow("SELECT id, public_id, next_sequence, state FROM conversations WHERE identity_id = ? AND state <> 'closed'", identityID),
            let id = row.int64("id") {
-            return OpenConversation(id: id, publicID: row.string("public_id") ?? "", sequence: row.int("next_sequence") ?? 1)
+            return OpenConversation(id: id, publicID: row.string("public_id") ?? "", sequence: row.int("next_sequence") ?? 1,
+                                    state: row.string("state") ?? "bot")
         }
         let publicID = PublicID.make("conv")
         try db.run("""
             INSERT INTO conversations (public_id, channel, user_id, identity_id, state, created_at, updated_at)
             VALUES (?, ?, ?, ?, 'bot', ?, ?)
             """, publicID, channel, userID, identityID, now, now)
-        return OpenConversation(id: db.lastInsertRowID, publicID: publicID, sequence: 1)
-    }
-
-    static func conversationState(_ id: Int64, in db: Database) throws -> String? {
-        try db.scalar("SELECT state FROM conversations WHERE id = ?", id).string
+        return OpenConversation(id: db.lastInsertRowID, publicID: publicID, sequence: 1, state: "bot")
     }
 
     /// The bot webhook for a stored message, rendered from the bot adapter's template.

@@ -188,10 +188,12 @@ public enum Outbox {
 
     /// Queue depth, dead letters and the age of the oldest undelivered delivery.
     public static func statistics(in db: Database, now: Int64) throws -> Statistics {
+        // Each count reads a partial index, never the whole table.
         let row = try db.queryRow("""
-            SELECT (SELECT count(*) FROM deliveries WHERE status = 'pending') AS pending,
-                   (SELECT count(*) FROM deliveries WHERE status = 'sending') AS sending,
-                   (SELECT count(*) FROM deliveries WHERE status = 'dead') AS dead,
+            SELECT (SELECT count(*) FROM deliveries INDEXED BY deliveries_due WHERE status = 'pending') AS pending,
+                   (SELECT count(*) FROM deliveries INDEXED BY deliveries_open_by_key WHERE status IN ('pending', 'sending')
+                      AND status = 'sending') AS sending,
+                   (SELECT count(*) FROM deliveries INDEXED BY deliveries_dead WHERE status = 'dead') AS dead,
                    (SELECT min(created_at) FROM deliveries WHERE status IN ('pending', 'sending')) AS oldest
             """)
         let oldest = row?.int64("oldest")

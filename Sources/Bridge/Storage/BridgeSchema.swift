@@ -7,7 +7,15 @@ public enum BridgeSchema {
     public static let migrations: [Migration] = [
         Migration(version: 1, name: "domain", sql: domain),
         Migration(version: 2, name: "delivery targets gone", sql: targetsGone),
+        Migration(version: 3, name: "lighter delivery indexes", sql: lighterDeliveryIndexes),
     ]
+
+    /// Version 3: every status change rewrote a full (status, id) index entry twice; operators
+    /// only need the dead ones indexed (the pending ones already are, by deliveries_due).
+    static let lighterDeliveryIndexes = """
+    DROP INDEX deliveries_by_status;
+    CREATE INDEX deliveries_dead ON deliveries(id) WHERE status = 'dead';
+    """
 
     /// Version 2: targets that answered 410 Gone. Their deliveries stop until an operator replays one.
     static let targetsGone = """
