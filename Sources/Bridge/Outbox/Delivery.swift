@@ -151,18 +151,6 @@ public struct Delivery: Sendable, Equatable, Codable {
         updatedAt = row.int64("updated_at") ?? 0
         doneAt = row.int64("done_at")
     }
-
-    /// A fresh `webhook-id`: `msg_` and 24 random hex digits (96 bits, two reads of the system RNG).
-    static func makeWebhookID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef".utf8)
-        var text = Array("msg_".utf8)
-        text.reserveCapacity(28)
-        for word in [generator.next() as UInt64, generator.next() as UInt64] {
-            for shift in stride(from: 0, to: 48, by: 4) { text.append(digits[Int((word >> UInt64(shift)) & 0xf)]) }
-        }
-        return String(decoding: text, as: UTF8.self)
-    }
 }
 
 extension DeliveryHeader {

@@ -232,8 +232,10 @@ public final class DeliveryDispatcher: Sendable {
             } catch {
                 if let error = error as? StorageError, error == .closed { return }
                 logger.error("cannot record delivery outcome; retrying: \(error)", [("delivery_id", String(delivery.id))])
-                // Once stopping, give up: the row stays claimed and is resent (same webhook-id) on the next start.
-                guard isRunning || state.withLock({ $0.loop == nil }) && backoff < .seconds(2) else { return }
+                // While running, keep trying. Once stopping, give up: the row stays claimed and is
+                // resent (same webhook-id) on the next start. Driven step by step (no loop), try briefly.
+                let stepping = state.withLock { $0.loop == nil }
+                guard isRunning || (stepping && backoff < .seconds(2)) else { return }
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(5))
             }

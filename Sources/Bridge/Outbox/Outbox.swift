@@ -11,7 +11,7 @@ public enum Outbox {
     @discardableResult
     public static func enqueue(_ new: NewDelivery, in db: Database, now: Int64) throws -> Delivery {
         let gone = try db.scalar("SELECT gone_at FROM delivery_targets WHERE target = ? AND gone_at IS NOT NULL", new.target) != .null
-        let webhookID = Delivery.makeWebhookID()
+        let webhookID = PublicID.make("msg")  // the webhook-id every attempt carries
         let status: DeliveryStatus = gone ? .dead : .pending
         try db.run("""
             INSERT INTO deliveries (webhook_id, kind, target, ordering_key, conversation_id, message_id, method, url,

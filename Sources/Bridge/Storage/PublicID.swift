@@ -1,4 +1,4 @@
-/// Public ids for rows shown outside (conversations, messages, cases): a prefix and 20 random
+/// Public ids for rows shown outside (conversations, messages, cases, webhook-ids): a prefix and 20 random
 /// base-32 characters (100 bits), so ids cannot be guessed or enumerated.
 enum PublicID {
     private static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
