@@ -10,6 +10,16 @@ struct GatewayHome {
         path = explicit ?? environment["BOTBRIDGE_HOME"] ?? FileManager.default.currentDirectoryPath
     }
 
+    /// The id of the embedded default's web-chat channel.
+    static let embeddedWebChat = "web"
+
+    /// The configuration `serve` runs with no `--config`: the built-in web chat as channel `web`.
+    /// Nil when this home has no web-chat adapter (the binary runs outside its folder).
+    func embeddedDefault() -> [String: Any]? {
+        guard FileManager.default.fileExists(atPath: path + "/adapters/channels/webchat.json") else { return nil }
+        return ["channels": [["id": Self.embeddedWebChat, "adapter": "webchat"]]]
+    }
+
     /// The `public_url`, `bots` and `channels` of a configuration object, resolved against the
     /// adapters found here. Adapters are read only when the configuration uses them.
     func loadConfiguration(_ object: [String: Any], file: String, defaultPublicURL: String) throws(GatewayHomeError) -> GatewayConfiguration {

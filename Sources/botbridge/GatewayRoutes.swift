@@ -13,6 +13,7 @@ struct GatewayRoutes {
     let dispatcher: DeliveryDispatcher
     let clock: any DeliveryClock
     let configuration: GatewayConfiguration
+    let webChatHub: WebChatHub
     let echo: Bool
     let devOutboxURL: String?
 
@@ -30,8 +31,12 @@ struct GatewayRoutes {
                                      contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         DeliveryRoutes.register(on: &router, pool: pool, dispatcher: dispatcher, clock: clock)
-        ChannelRoutes.register(on: &router, configuration: configuration, pool: pool, dispatcher: dispatcher, clock: clock)
-        ConversationRoutes.register(on: &router, configuration: configuration, pool: pool, dispatcher: dispatcher, clock: clock)
+        let webChat = WebChatRoutes(configuration: configuration, pool: pool, dispatcher: dispatcher, hub: webChatHub, clock: clock)
+        webChat.register(on: &router)
+        ChannelRoutes.register(on: &router, configuration: configuration, pool: pool, dispatcher: dispatcher, clock: clock,
+                               webChat: webChat)
+        ConversationRoutes.register(on: &router, configuration: configuration, pool: pool, dispatcher: dispatcher, clock: clock,
+                                    webChatHub: webChatHub)
         if echo {
             // Benchmarks only (`serve --echo`): answers the request body as it came.
             router.post("/echo") { request, _ in

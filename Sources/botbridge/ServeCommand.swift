@@ -93,9 +93,18 @@ struct ServeCommand: Command {
         settings.http.host = settings.listen.host
         settings.http.port = settings.listen.port
 
+        let gatewayHome = GatewayHome(explicit: home)
+        var embeddedWarning: String?
+        if configPath == nil {
+            if let embedded = gatewayHome.embeddedDefault() {
+                configObject = embedded
+            } else {
+                embeddedWarning = "no adapters/ under \(gatewayHome.path) (use --home or BOTBRIDGE_HOME): the embedded web chat is off"
+            }
+        }
         let gatewayConfiguration: GatewayConfiguration
         do {
-            gatewayConfiguration = try GatewayHome(explicit: home).loadConfiguration(
+            gatewayConfiguration = try gatewayHome.loadConfiguration(
                 configObject, file: configPath ?? "", defaultPublicURL: "http://\(settings.listen)")
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
@@ -118,8 +127,9 @@ struct ServeCommand: Command {
         let dispatcher = DeliveryDispatcher(pool: pool, client: client, targets: DeliveryTargets(targets), clock: clock,
                                             logger: logger)
         let metrics = HTTPServerMetrics()
+        let webChatHub = WebChatHub()
         let gateway = GatewayRoutes(metrics: metrics, pool: pool, dispatcher: dispatcher, clock: clock,
-                                    configuration: gatewayConfiguration, echo: echo, devOutboxURL: devOutboxURL)
+                                    configuration: gatewayConfiguration, webChatHub: webChatHub, echo: echo, devOutboxURL: devOutboxURL)
         let server = HTTPServer(configuration: settings.http, responder: gateway.router(), logger: logger, metrics: metrics)
         let signals = ShutdownSignals()
         let port: Int
@@ -140,10 +150,16 @@ struct ServeCommand: Command {
         FileHandle.standardOutput.write(Data("botbridge \(BotbridgeVersion.current) listening on http://\(shown)\n".utf8))
         logger.info("listening", [("address", shown.description), ("event_loops", String(settings.http.eventLoopCount)),
                                   ("database", settings.databasePath), ("synchronous", settings.synchronous.rawValue.lowercased())])
+        if let embeddedWarning { logger.warning(embeddedWarning) }
+        for channel in gatewayConfiguration.channels.values.sorted(by: { $0.id < $1.id }) where channel.isWebChat {
+            logger.info("web chat", [("channel", channel.id), ("page", "http://\(shown)/channels/\(channel.id)/chat")])
+        }
 
         let signal = await signals.next()
         logger.info("shutting down", [("signal", signal)])
-        // Stop taking requests (their writes commit), then let attempts in flight finish.
+        // End web-chat streams and long-polls, stop taking requests (their writes commit), then
+        // let attempts in flight finish.
+        webChatHub.close()
         await server.shutdown()
         await dispatcher.stop(grace: settings.http.shutdownGracePeriod)
         await client.shutdown()

@@ -347,6 +347,31 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 2, "shutdown waited for the grace period")
     }
 
+    @Test func shutdownEndsAnEndlessStreamWithoutWaitingForTheGracePeriod() async throws {
+        var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+        configuration.shutdownGracePeriod = .seconds(5)
+        var router = Router()
+        router.get("/events") { _, _ in
+            HTTPResponse(status: .ok, headers: ["Content-Type": "text/event-stream"]) { writer in
+                try await writer.write(Array("data: hello\n\n".utf8))
+                // An event stream that never ends by itself; cancellation lets it finish cleanly.
+                while !Task.isCancelled { try? await Task.sleep(for: .seconds(60)) }
+            }
+        }
+        let server = HTTPServer(configuration: configuration, responder: router)
+        let port = try server.start()
+        let c = try RawConnection(port: port)
+        c.send("GET /events HTTP/1.1\r\nHost: t\r\n\r\n")
+        try await Task.sleep(for: .milliseconds(100))
+        let started = Date()
+        async let stopped: Void = server.shutdown()
+        let r = try await blocking { try c.readResponse() }
+        #expect(r.bodyText == "data: hello\n\n") // the body ended with its last chunk, not a reset
+        shutdown(c.fd, Int32(SHUT_WR))
+        await stopped
+        #expect(Date().timeIntervalSince(started) < 2, "shutdown waited for the grace period")
+    }
+
     @Test func longConfiguredTimeoutsDoNotOverflow() async throws {
         try await withServer({
             $0.headerTimeout = .seconds(Int64.max); $0.handlerTimeout = .seconds(Int64.max)

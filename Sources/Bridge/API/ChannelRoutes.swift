@@ -2,12 +2,19 @@ import HTTP
 import Storage
 
 /// The provider-facing routes: `POST /channels/{channel}/webhook` and `/status` (verify, read,
-/// commit, acknowledge; nothing outbound on the request path) and the GET handshake.
+/// commit, acknowledge; nothing outbound on the request path) and the GET handshake. Web-chat
+/// channels take their messages through the same webhook route, authenticated by session.
 public enum ChannelRoutes {
     public static func register(on router: inout Router, configuration: GatewayConfiguration, pool: DatabasePool,
-                                dispatcher: DeliveryDispatcher, clock: any DeliveryClock) {
+                                dispatcher: DeliveryDispatcher, clock: any DeliveryClock, webChat: WebChatRoutes) {
         let receive: Router.Handler = { request, context in
             let channel = try channel(named: context.parameters["channel"], in: configuration)
+            if channel.isWebChat {
+                guard request.head.path.hasSuffix("/webhook") else {
+                    throw HTTPError.notFound("web chat channel '\(channel.id)' has no status route")
+                }
+                return try await webChat.receive(request, context: context, channel: channel)
+            }
             let now = clock.now()
             let verifiable = WebhookVerification.Request(request, publicBaseURL: configuration.publicURL)
             try channel.verification.verify(verifiable, secrets: channel.secrets, now: now / 1000)

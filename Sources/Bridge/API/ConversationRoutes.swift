@@ -36,7 +36,7 @@ public enum ConversationRoutes {
     public static let maxTextCharacters = 32_768
 
     public static func register(on router: inout Router, configuration: GatewayConfiguration, pool: DatabasePool,
-                                dispatcher: DeliveryDispatcher, clock: any DeliveryClock) {
+                                dispatcher: DeliveryDispatcher, clock: any DeliveryClock, webChatHub: WebChatHub) {
         router.post("/v1/conversations/{id}/messages", bodyLimit: 256 * 1024) { request, context in
             try DeliveryRoutes.requireLoopback(request, context)
             let body = try request.decodeJSON(SendBody.self)
@@ -63,9 +63,10 @@ public enum ConversationRoutes {
             guard let found, let conversationID = found.int64("id"), let channelID = found.string("channel") else {
                 throw HTTPError.notFound("no conversation '\(publicID)'")
             }
-            guard let sender = configuration.channels[channelID]?.sender else {
+            guard let channel = configuration.channels[channelID], channel.sender != nil || channel.isWebChat else {
                 throw HTTPError(.conflict, code: "channel_cannot_send", message: "channel '\(channelID)' is not configured to send")
             }
+            let sender = channel.sender
             let message = OutboundMessage(text: text, mediaURL: body.mediaURL,
                                           suggestions: (body.suggestions ?? []).map { .init(text: $0.text, postback: $0.postback ?? $0.text) },
                                           author: author)
@@ -74,11 +75,11 @@ public enum ConversationRoutes {
             let result = try await pool.write { db in
                 try Outbound.send(message, conversationID: conversationID, sender: sender, publicURL: publicURL, in: db, now: now)
             }
-            dispatcher.notify()
+            if sender != nil { dispatcher.notify() } else { webChatHub.notify(identity: result.identityID) }
             if result.windowClosed && !result.usedFallback {
                 return .json(SendAnswer(messageIDs: result.messageIDs, status: "failed", reason: Outbound.windowClosed), status: .accepted)
             }
-            return .json(SendAnswer(messageIDs: result.messageIDs, status: "queued",
+            return .json(SendAnswer(messageIDs: result.messageIDs, status: sender == nil ? "sent" : "queued",
                                     reason: result.usedFallback ? "window_closed_template_sent" : nil), status: .accepted)
         }
     }

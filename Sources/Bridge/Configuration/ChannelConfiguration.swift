@@ -18,6 +18,9 @@ public struct Channel: Sendable {
     public let route: BotRoute?
     /// How to send to this channel's users; nil for adapters that do not send over HTTP.
     public let sender: ChannelSender?
+
+    /// The built-in web chat: sessions instead of signatures, and read from the store instead of sent.
+    public var isWebChat: Bool { adapter.name == ChannelAdapterCatalog.unverifiedAdapter }
 }
 
 /// A configured bot (until the bot-bridge issue: a URL, a signing secret and the adapter's template).

@@ -37,21 +37,33 @@ public struct OutboundResult: Sendable, Equatable {
     /// The session window was closed: the fallback template went instead, or nothing (failed).
     public var windowClosed = false
     public var usedFallback = false
+    /// The identity the conversation speaks to (web-chat readers wait on it).
+    public var identityID: Int64 = 0
 }
 
 /// Sending: store the message in the conversation (split into parts when too long) and write
 /// one channel delivery per part, in conversation order, all inside the caller's transaction.
+/// A channel without a sender (the built-in web chat) is read from the store: its messages are
+/// stored as sent and the page picks them up.
 public enum Outbound {
     /// The error recorded on a free-form message refused because the session window is closed.
     public static let windowClosed = "window_closed"
 
-    public static func send(_ message: OutboundMessage, conversationID: Int64, sender: ChannelSender, publicURL: String,
+    public static func send(_ message: OutboundMessage, conversationID: Int64, sender: ChannelSender?, publicURL: String,
                             in db: Database, now: Int64) throws -> OutboundResult {
         guard let conversation = try db.queryRow("""
-            SELECT c.public_id, c.channel, c.user_id, c.last_inbound_at, c.locale, i.address
+            SELECT c.public_id, c.channel, c.user_id, c.identity_id, c.last_inbound_at, c.locale, i.address
             FROM conversations c JOIN identities i ON i.id = c.identity_id WHERE c.id = ?
-            """, conversationID), let address = conversation.string("address") else {
+            """, conversationID), let address = conversation.string("address"), let channel = conversation.string("channel") else {
             throw OutboundError.unknownConversation(conversationID)
+        }
+        var result = OutboundResult()
+        result.identityID = conversation.int64("identity_id") ?? 0
+        guard let sender else {
+            result.messageIDs.append(try store(message, text: message.text, type: message.mediaURL != nil ? "media" : "text",
+                                               status: "sent", error: nil, conversationID: conversationID, channel: channel,
+                                               in: db, now: now, mediaURL: message.mediaURL).id)
+            return result
         }
         var context: [String: TemplateValue] = [
             "settings": sender.settings,
@@ -64,7 +76,6 @@ public enum Outbound {
         ]
         if let locale = conversation.string("locale") { context["locale"] = .string(locale) }
 
-        var result = OutboundResult()
         if let window = sender.sessionWindow {
             let last = conversation.int64("last_inbound_at")
             if last == nil || now - last! > window.milliseconds {

@@ -8,7 +8,21 @@ public enum BridgeSchema {
         Migration(version: 1, name: "domain", sql: domain),
         Migration(version: 2, name: "delivery targets gone", sql: targetsGone),
         Migration(version: 3, name: "lighter delivery indexes", sql: lighterDeliveryIndexes),
+        Migration(version: 4, name: "web chat sessions", sql: webChatSessions),
     ]
+
+    /// Version 4: web-chat sessions. The token is shown once and stored as its SHA-256.
+    static let webChatSessions = """
+    CREATE TABLE webchat_sessions (
+        token_hash TEXT PRIMARY KEY,
+        channel TEXT NOT NULL,
+        identity_id INTEGER NOT NULL REFERENCES identities(id) ON DELETE CASCADE,
+        locale TEXT,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX webchat_sessions_by_identity ON webchat_sessions(identity_id);
+    """
 
     /// Version 3: every status change rewrote a full (status, id) index entry twice; operators
     /// only need the dead ones indexed (the pending ones already are, by deliveries_due).

@@ -401,10 +401,16 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     /// Graceful shutdown: idle connections close now, busy ones after their current response.
+    /// A streamed response (server-sent events) has no natural end, so its producer is cancelled
+    /// and may finish the body cleanly.
     func beginShutdown() {
         draining = true
         current?.keepAlive = false
-        if case .reading = state, parser.phase == .idle { close() }
+        switch state {
+        case .reading where parser.phase == .idle: close()
+        case .streaming: handlerTask?.cancel()
+        default: break
+        }
     }
 
     /// Enforces the header, body, keep-alive, handler, write and linger timeouts.
