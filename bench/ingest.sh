@@ -4,7 +4,10 @@
 # acknowledged request is verified, read, and committed (message, user, conversation, and the
 # signed bot delivery) before its 200; the bot is nginx answering 200, so deliveries drain too.
 # Also prints nginx's static 200 rate from the same run for scale.
-# Needs wrk, nginx and python3. Knobs: DURATION (10), CONNECTIONS (50), SYNC (normal), BUILD_FLAGS.
+# Then a second run at a set rate (about 2,000/s: 20 connections, each pausing 9 ms between
+# requests) for the acknowledgement latency at that load.
+# Needs wrk, nginx and python3. Knobs: DURATION (10), CONNECTIONS (50), SYNC (normal), BUILD_FLAGS,
+# PACED_CONNECTIONS (20), PACED_DELAY_MS (9).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +35,8 @@ sed -e "s|__WORKERS__|1|" -e "s|__DIR__|$WORK|g" -e "s|__PORT__|$NGINX_PORT|" be
 nginx -c "$WORK/nginx.conf" -p "$WORK" 2>"$WORK/nginx.err" &
 TOKEN=bench_fake_auth_token
 PUBLIC=https://bench.example.test
+PACED_CONNECTIONS=${PACED_CONNECTIONS:-20}
+PACED_DELAY_MS=${PACED_DELAY_MS:-9}
 python3 bench/make-twilio-webhooks.py 400000 "$PUBLIC/channels/wa/webhook" "$TOKEN" >"$WORK/webhooks.txt"
 
 BOTBRIDGE_PUBLIC_URL=$PUBLIC BOT_URL="http://127.0.0.1:$NGINX_PORT/echo" BOT_SIGNING_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw \
@@ -43,6 +48,11 @@ for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$OURS_PORT/healthz" >/dev/n
 
 wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s bench/twilio-webhooks.lua "http://127.0.0.1:$OURS_PORT/channels/wa/webhook" \
   -- "$WORK/webhooks.txt" 2 | tee "$WORK/wrk.txt"
+sleep 2
+echo "paced: $PACED_CONNECTIONS connections, ${PACED_DELAY_MS} ms between requests on each (fresh MessageSids)"
+python3 bench/make-twilio-webhooks.py 100000 "$PUBLIC/channels/wa/webhook" "$TOKEN" paced >"$WORK/paced.txt"
+wrk -t2 -c"$PACED_CONNECTIONS" -d"${DURATION}s" --latency -s bench/twilio-webhooks.lua "http://127.0.0.1:$OURS_PORT/channels/wa/webhook" \
+  -- "$WORK/paced.txt" 2 "$PACED_DELAY_MS" | grep -E "Requests/sec|50%|90%|99%"
 sleep 2
 kill "$OURS_PID"; wait "$OURS_PID" 2>/dev/null || true; OURS_PID=
 python3 - "$WORK/ingest.sqlite" <<'PY'

@@ -1,5 +1,7 @@
 -- wrk script: POSTs pre-signed Twilio webhooks (bench/make-twilio-webhooks.py), each once.
 -- Threads take interleaved lines, so every request carries a distinct MessageSid.
+-- Arguments: FILE THREADS [DELAY_MS]. With DELAY_MS each connection waits that long before each
+-- request, which caps the rate at about connections * 1000 / DELAY_MS (for latency at a set rate).
 local threads = {}
 local counter = 0
 
@@ -24,6 +26,11 @@ function init(args)
     index = index + 1
   end
   position = 0
+  pause = tonumber(args[3] or "0")
+end
+
+function delay()
+  return pause
 end
 
 function request()
