@@ -14,6 +14,7 @@ struct GatewayRoutes {
     let clock: any DeliveryClock
     let configuration: GatewayConfiguration
     let webChatHub: WebChatHub
+    let auth: APIAuthenticator
     let echo: Bool
     let devOutboxURL: String?
 
@@ -30,13 +31,13 @@ struct GatewayRoutes {
             return HTTPResponse.text(metrics.render() + dispatcher.metrics.render(statistics),
                                      contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
-        DeliveryRoutes.register(on: &router, pool: pool, dispatcher: dispatcher, clock: clock)
+        DeliveryRoutes.register(on: &router, pool: pool, dispatcher: dispatcher, clock: clock, auth: auth)
         let webChat = WebChatRoutes(configuration: configuration, pool: pool, dispatcher: dispatcher, hub: webChatHub, clock: clock)
         webChat.register(on: &router)
         ChannelRoutes.register(on: &router, configuration: configuration, pool: pool, dispatcher: dispatcher, clock: clock,
                                webChat: webChat)
         ConversationRoutes.register(on: &router, configuration: configuration, pool: pool, dispatcher: dispatcher, clock: clock,
-                                    webChatHub: webChatHub)
+                                    webChatHub: webChatHub, auth: auth)
         if echo {
             // Benchmarks only (`serve --echo`): answers the request body as it came.
             router.post("/echo") { request, _ in

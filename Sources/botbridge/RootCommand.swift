@@ -3,7 +3,8 @@ import Foundation
 /// `botbridge`: picks the subcommand, handles `--help` at every level, maps usage errors to 64.
 enum RootCommand {
     static let subcommands: [any Command.Type] = [
-        ServeCommand.self, DeliveriesListCommand.self, DeliveriesReplayCommand.self, VersionCommand.self,
+        ServeCommand.self, DeliveriesListCommand.self, DeliveriesReplayCommand.self, KeysCreateCommand.self, KeysListCommand.self,
+        KeysRevokeCommand.self, VersionCommand.self,
     ]
 
     static var usage: String { "botbridge <subcommand> [options]" }

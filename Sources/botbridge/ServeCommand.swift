@@ -129,7 +129,9 @@ struct ServeCommand: Command {
         let metrics = HTTPServerMetrics()
         let webChatHub = WebChatHub()
         let gateway = GatewayRoutes(metrics: metrics, pool: pool, dispatcher: dispatcher, clock: clock,
-                                    configuration: gatewayConfiguration, webChatHub: webChatHub, echo: echo, devOutboxURL: devOutboxURL)
+                                    configuration: gatewayConfiguration, webChatHub: webChatHub,
+                                    auth: APIAuthenticator(pool: pool, limits: settings.apiLimits, clock: clock),
+                                    echo: echo, devOutboxURL: devOutboxURL)
         let server = HTTPServer(configuration: settings.http, responder: gateway.router(), logger: logger, metrics: metrics)
         let signals = ShutdownSignals()
         let port: Int

@@ -15,6 +15,8 @@ struct ServerSettings {
     /// The `database` section: the SQLite file and its durability.
     var databasePath = DatabaseLocation.defaultPath
     var synchronous: DatabaseConfiguration.Synchronous = .normal
+    /// The `api` section: default per-key request rates.
+    var apiLimits = APIAuthenticator.Limits()
 
     /// A configuration problem that names the file and field.
     struct ConfigError: Error, CustomStringConvertible {
@@ -48,6 +50,7 @@ struct ServerSettings {
     static func load(_ object: [String: Any], path: String) throws(ConfigError) -> ServerSettings {
         var settings = ServerSettings()
         try settings.loadDatabase(object["database"], path: path)
+        try settings.loadAPI(object["api"], path: path)
         guard let server = object["server"] else { return settings }
         guard let fields = server as? [String: Any] else { throw ConfigError(message: "\(path): 'server' must be an object") }
         func field<T>(_ name: String, as: T.Type, _ what: String) throws(ConfigError) -> T? {
@@ -99,6 +102,23 @@ struct ServerSettings {
         if let v = try milliseconds("handler_timeout_ms") { settings.http.handlerTimeout = v }
         if let v = try milliseconds("shutdown_grace_ms") { settings.http.shutdownGracePeriod = v }
         return settings
+    }
+
+    /// Reads the optional `api` section: `rate_limit_per_second` and `burst_seconds` (both > 0).
+    private mutating func loadAPI(_ section: Any?, path: String) throws(ConfigError) {
+        guard let section else { return }
+        guard let fields = section as? [String: Any] else { throw ConfigError(message: "\(path): 'api' must be an object") }
+        let known = ["burst_seconds", "rate_limit_per_second"]
+        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
+            throw ConfigError(message: "\(path): unknown field 'api.\(unknown)' (known: \(known.joined(separator: ", ")))")
+        }
+        for name in known {
+            guard let value = fields[name] else { continue }
+            guard let number = value as? NSNumber, !(value is Bool), number.doubleValue > 0, number.doubleValue <= 1_000_000 else {
+                throw ConfigError(message: "\(path): 'api.\(name)' must be a number above 0 (at most 1000000)")
+            }
+            if name == "burst_seconds" { apiLimits.burstSeconds = number.doubleValue } else { apiLimits.ratePerSecond = number.doubleValue }
+        }
     }
 
     /// Reads the optional `database` section: `path` and `synchronous` ("normal" or "full").

@@ -97,6 +97,14 @@ final class BinaryRunner: @unchecked Sendable {
 
     enum RunnerError: Error { case timedOut(String), exited(String) }
 
+    /// Creates an API key with `botbridge keys create` (the real CLI) and returns it.
+    static func createKey(db: String, directory: URL, scopes: String, rate: String? = nil) async throws -> String {
+        let (status, out, err) = try await run(["keys", "create", "--name", "test", "--scopes", scopes, "--db", db]
+                                                  + (rate.map { ["--rate", $0] } ?? []), directory: directory)
+        guard status == 0 else { throw RunnerError.exited(err) }
+        return out.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Runs to completion and returns status, stdout, stderr.
     static func run(_ arguments: [String], directory: URL? = nil, environment: [String: String] = [:]) async throws -> (Int32, String, String) {
         let runner = try BinaryRunner(arguments, directory: directory, environment: environment)

@@ -114,9 +114,10 @@ import Testing
         // The bot answers into the conversation; the reply reaches "Twilio" with its auth and form.
         let conversation = try #require(body["conversation_id"] as? String)
         let base = "http://127.0.0.1:\(port)"
+        let key = try await BinaryRunner.createKey(db: "channels.sqlite", directory: directory, scopes: "messages.send")
         func reply(_ json: String, to id: String = conversation, contentType: String = "application/json") async throws -> HTTPClientResponse {
             try await client.send(HTTPClientRequest(method: "POST", url: base + "/v1/conversations/\(id)/messages",
-                                                    headers: [("Content-Type", contentType)], body: Array(json.utf8)))
+                                                    headers: [("Content-Type", contentType), ("Authorization", "Bearer \(key)")], body: Array(json.utf8)))
         }
         let sent = try await reply(#"{"text":"¡Hola Ana! Te paso con alguien."}"#)
         #expect(sent.status == 202)

@@ -17,6 +17,14 @@ import Testing
         let client = HTTPClient()
         defer { Task { await client.shutdown() } }
         let base = "http://127.0.0.1:\(port)"
+        let operatorKey = try await BinaryRunner.createKey(db: "ops.sqlite", directory: directory, scopes: "deliveries.read,deliveries.write")
+        let readOnlyKey = try await BinaryRunner.createKey(db: "ops.sqlite", directory: directory, scopes: "deliveries.read")
+        func get(_ path: String, key: String? = operatorKey) async throws -> HTTPClientResponse {
+            try await client.send(HTTPClientRequest(url: base + path, headers: key.map { [("Authorization", "Bearer \($0)")] } ?? []))
+        }
+        func replay(_ id: Int, key: String = operatorKey) async throws -> HTTPClientResponse {
+            try await client.send(HTTPClientRequest(method: "POST", url: base + "/v1/deliveries/\(id)/replay", headers: [("Authorization", "Bearer \(key)")]))
+        }
 
         let queued = try await client.send(HTTPClientRequest(method: "POST", url: base + "/dev/outbox?key=conv-9", body: Array("hello".utf8)))
         #expect(queued.status == 202)
@@ -24,7 +32,7 @@ import Testing
         // The first attempt fails at once and is scheduled 5 s later.
         var listed = ""
         for _ in 0..<200 {
-            listed = try await client.send(HTTPClientRequest(url: base + "/v1/deliveries?status=pending")).bodyText
+            listed = try await get("/v1/deliveries?status=pending").bodyText
             if listed.contains("connection refused") { break }
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -33,14 +41,26 @@ import Testing
         #expect(listed.contains(#""attempts":1"#))
         #expect(!listed.contains("hello"))
 
-        let bad = try await client.send(HTTPClientRequest(url: base + "/v1/deliveries?status=lost"))
+        // Keys: none, unknown, and a key without the scope get nothing.
+        let anonymous = try await get("/v1/deliveries", key: nil)
+        #expect(anonymous.status == 401)
+        #expect(anonymous.headers.contains { $0.name == "WWW-Authenticate" && $0.value.hasPrefix("Bearer") })
+        #expect(try await get("/v1/deliveries", key: "bbk_nothere_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").status == 401)
+        let forbidden = try await replay(1, key: readOnlyKey)
+        #expect(forbidden.status == 403)
+        #expect(forbidden.bodyText.contains("deliveries.write"))
+        let allowed = try await get("/v1/deliveries", key: readOnlyKey)
+        #expect(allowed.status == 200)
+        #expect(allowed.headers.contains { $0.name == "X-RateLimit-Remaining" })
+
+        let bad = try await get("/v1/deliveries?status=lost")
         #expect(bad.status == 400)
         #expect(bad.bodyText.contains("'status' must be one of pending, sending, done, dead"))
-        let unknown = try await client.send(HTTPClientRequest(url: base + "/v1/deliveries?colour=red"))
+        let unknown = try await get("/v1/deliveries?colour=red")
         #expect(unknown.status == 400)
-        let pendingReplay = try await client.send(HTTPClientRequest(method: "POST", url: base + "/v1/deliveries/1/replay"))
+        let pendingReplay = try await replay(1)
         #expect(pendingReplay.status == 409)
-        let missingReplay = try await client.send(HTTPClientRequest(method: "POST", url: base + "/v1/deliveries/99/replay"))
+        let missingReplay = try await replay(99)
         #expect(missingReplay.status == 404)
 
         let metrics = try await client.send(HTTPClientRequest(url: base + "/metrics")).bodyText

@@ -48,7 +48,9 @@ import Testing
         }
 
         func reply(_ conversation: String, _ text: String) async throws {
-            let answer = try await send("POST", "/v1/conversations/\(conversation)/messages", #"{"text":"\#(text)","suggestions":[{"text":"Agent","postback":"LIVE_AGENT"}]}"#)
+            let key = try await BinaryRunner.createKey(db: "botbridge.sqlite", directory: directory, scopes: "messages.send")
+            let answer = try await send("POST", "/v1/conversations/\(conversation)/messages", #"{"text":"\#(text)","suggestions":[{"text":"Agent","postback":"LIVE_AGENT"}]}"#,
+                                        token: key)
             #expect(answer.status == 202)
             #expect(answer.bodyText.contains(#""status":"sent""#))
         }

@@ -1,9 +1,8 @@
 import HTTP
 import Storage
 
-/// `POST /v1/conversations/{id}/messages`: a bot or agent reply into a known conversation,
-/// stored and sent through the outbox. Until API keys arrive (bot-bridge issue) it answers
-/// loopback clients only, like the deliveries API.
+/// `POST /v1/conversations/{id}/messages` (scope `messages.send`): a bot or agent reply into a
+/// known conversation, stored and sent through the outbox.
 public enum ConversationRoutes {
     struct SendBody: Decodable {
         var text: String?
@@ -36,9 +35,9 @@ public enum ConversationRoutes {
     public static let maxTextCharacters = 32_768
 
     public static func register(on router: inout Router, configuration: GatewayConfiguration, pool: DatabasePool,
-                                dispatcher: DeliveryDispatcher, clock: any DeliveryClock, webChatHub: WebChatHub) {
-        router.post("/v1/conversations/{id}/messages", bodyLimit: 256 * 1024) { request, context in
-            try DeliveryRoutes.requireLoopback(request, context)
+                                dispatcher: DeliveryDispatcher, clock: any DeliveryClock, webChatHub: WebChatHub,
+                                auth: APIAuthenticator) {
+        router.post("/v1/conversations/{id}/messages", bodyLimit: 256 * 1024, auth.guarded(.messagesSend) { request, context, _ in
             let body = try request.decodeJSON(SendBody.self)
             let text = body.text.flatMap { $0.isEmpty ? nil : $0 }
             guard text != nil || body.mediaURL != nil else {
@@ -81,6 +80,6 @@ public enum ConversationRoutes {
             }
             return .json(SendAnswer(messageIDs: result.messageIDs, status: sender == nil ? "sent" : "queued",
                                     reason: result.usedFallback ? "window_closed_template_sent" : nil), status: .accepted)
-        }
+        })
     }
 }

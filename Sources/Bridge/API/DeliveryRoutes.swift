@@ -2,31 +2,28 @@ import HTTP
 import Storage
 
 /// The operator API over the outbox: `GET /v1/deliveries`, `GET /v1/deliveries/{id}`,
-/// `POST /v1/deliveries/{id}/replay`. Until API keys exist these answer loopback clients only.
+/// `POST /v1/deliveries/{id}/replay`, for API keys with `deliveries.read` / `deliveries.write`.
 public enum DeliveryRoutes {
     /// The largest page `GET /v1/deliveries` returns.
     public static let maxLimit = 1000
 
     public static func register(on router: inout Router, pool: DatabasePool, dispatcher: DeliveryDispatcher,
-                                clock: any DeliveryClock) {
-        router.get("/v1/deliveries") { request, context in
-            try requireLoopback(request, context)
+                                clock: any DeliveryClock, auth: APIAuthenticator) {
+        router.get("/v1/deliveries", auth.guarded(.deliveriesRead) { request, context, _ in
             let filter = try filter(from: request.query)
             let deliveries = try await pool.read { db in try Outbox.list(filter, in: db) }
             let page = DeliveryPage(deliveries: deliveries.map(DeliveryView.init),
                                     nextBefore: deliveries.count == filter.limit ? deliveries.last?.id : nil)
             return .json(page)
-        }
-        router.get("/v1/deliveries/{id}") { request, context in
-            try requireLoopback(request, context)
+        })
+        router.get("/v1/deliveries/{id}", auth.guarded(.deliveriesRead) { request, context, _ in
             let id = try deliveryID(context)
             guard let delivery = try await pool.read({ db in try Outbox.find(id, in: db) }) else {
                 throw HTTPError.notFound("no delivery with id \(id)")
             }
             return .json(DeliveryView(delivery))
-        }
-        router.post("/v1/deliveries/{id}/replay", bodyLimit: 1024) { request, context in
-            try requireLoopback(request, context)
+        })
+        router.post("/v1/deliveries/{id}/replay", bodyLimit: 1024, auth.guarded(.deliveriesWrite) { request, context, key in
             let id = try deliveryID(context)
             let now = clock.now()
             let replayed: Delivery
@@ -39,9 +36,9 @@ public enum DeliveryRoutes {
                 }
             }
             dispatcher.notify()
-            context.logger.notice("delivery replayed by operator", [("delivery_id", String(id))])
+            context.logger.notice("delivery replayed by operator", [("delivery_id", String(id)), ("api_key", key.prefix)])
             return .json(DeliveryView(replayed))
-        }
+        })
     }
 
     struct DeliveryPage: Encodable {
@@ -54,13 +51,13 @@ public enum DeliveryRoutes {
         }
     }
 
-    /// A request relayed by a proxy on this machine also comes from loopback, so any sign of a
-    /// proxy (`Forwarded`, `X-Forwarded-For`, `X-Real-IP`) is refused as well.
+    /// For development-only routes: a request relayed by a proxy on this machine also comes from
+    /// loopback, so any sign of a proxy (`Forwarded`, `X-Forwarded-For`, `X-Real-IP`) is refused as well.
     public static func requireLoopback(_ request: HTTPRequest, _ context: RequestContext) throws(HTTPError) {
         let proxied = ["Forwarded", "X-Forwarded-For", "X-Real-IP"].contains { request.headers[$0] != nil }
         guard context.peerIsLoopback, !proxied else {
             throw HTTPError(.forbidden, code: "loopback_only",
-                            message: "the deliveries API answers only clients on this machine until API keys are configured")
+                            message: "this development route answers only clients on this machine")
         }
     }
 

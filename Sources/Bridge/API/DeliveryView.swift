@@ -62,7 +62,7 @@ public struct DeliveryView: Encodable, Sendable {
     }
 
     /// RFC 3339 UTC with milliseconds.
-    static func time(_ milliseconds: Int64) -> String {
+    public static func time(_ milliseconds: Int64) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))

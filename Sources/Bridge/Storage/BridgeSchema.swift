@@ -9,7 +9,16 @@ public enum BridgeSchema {
         Migration(version: 2, name: "delivery targets gone", sql: targetsGone),
         Migration(version: 3, name: "lighter delivery indexes", sql: lighterDeliveryIndexes),
         Migration(version: 4, name: "web chat sessions", sql: webChatSessions),
+        Migration(version: 5, name: "api key rates, campaign dispatches", sql: keyRatesAndDispatches),
     ]
+
+    /// Version 5: a per-key request rate (null: the configured default), and the message each
+    /// API call created, so its answer can name them and idempotent replays find them.
+    static let keyRatesAndDispatches = """
+    ALTER TABLE api_keys ADD COLUMN rate_per_second REAL;
+    ALTER TABLE messages ADD COLUMN dispatch_id TEXT;
+    CREATE INDEX messages_by_dispatch ON messages(dispatch_id) WHERE dispatch_id IS NOT NULL;
+    """
 
     /// Version 4: web-chat sessions. The token is shown once and stored as its SHA-256.
     static let webChatSessions = """
