@@ -28,7 +28,7 @@ struct GatewayHome {
             let channelAdapters = needsAdapters ? try ChannelAdapterCatalog.load(directory: path + "/adapters/channels") : ChannelAdapterCatalog()
             let botAdapters = needsAdapters ? try BotAdapter.loadAll(directory: path + "/adapters/bots") : [:]
             return try GatewayConfiguration.load(object, channelAdapters: channelAdapters, botAdapters: botAdapters,
-                                                 defaultPublicURL: defaultPublicURL)
+                                                 defaultPublicURL: defaultPublicURL, promptsDirectory: path + "/prompts")
         } catch let error as AdapterError {
             throw GatewayHomeError(message: error.description)
         } catch {

@@ -121,13 +121,14 @@ struct ServeCommand: Command {
         }
         let client = HTTPClient()
         let clock = SystemDeliveryClock()
-        var targets: [DeliveryTarget] = gatewayConfiguration.bots.values.map(\.target)
+        let webChatHub = WebChatHub()
+        let botReplies = BotReplies(configuration: gatewayConfiguration, hub: webChatHub, clock: clock)
+        var targets: [DeliveryTarget] = gatewayConfiguration.bots.values.map(botReplies.target(for:))
             + gatewayConfiguration.channels.values.compactMap { $0.sender?.target }
         if devOutboxURL != nil { targets.append(DeliveryTarget(id: GatewayRoutes.devOutboxTarget, kind: .webhook)) }
         let dispatcher = DeliveryDispatcher(pool: pool, client: client, targets: DeliveryTargets(targets), clock: clock,
                                             logger: logger)
         let metrics = HTTPServerMetrics()
-        let webChatHub = WebChatHub()
         let gateway = GatewayRoutes(metrics: metrics, pool: pool, dispatcher: dispatcher, clock: clock,
                                     configuration: gatewayConfiguration, webChatHub: webChatHub,
                                     auth: APIAuthenticator(pool: pool, limits: settings.apiLimits, clock: clock),

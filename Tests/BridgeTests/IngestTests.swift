@@ -7,8 +7,11 @@ import Testing
 /// The ingest transaction on a real database, fed by the shipped Twilio adapter's reader.
 @Suite struct IngestTests {
     static let twilio = InboundReaderTests.catalog.adapters["twilio"]!
-    static let route = BotRoute(target: "bot", url: "http://127.0.0.1:9/bot",
-                                body: try! Template(parsing: #"{"conversation_id":"{{ conversation_id }}","text":"{{ text | json_escape }}","user":"{{ user_id }}"}"#))
+    static let adapter = BotAdapter(name: "test", contentType: "application/json",
+                                    body: try! Template(parsing: #"{"conversation_id":"{{ conversation_id }}","text":"{{ text | json_escape }}","user":"{{ user_id }}"}"#),
+                                    mode: .async, transcriptTurns: 0, systemPrompt: nil, reply: nil)
+    static let route = BotRouter(bots: [Bot(id: "bot", adapter: adapter, url: "http://127.0.0.1:9/bot",
+                                            target: DeliveryTarget(id: "bot", kind: .bot))])
 
     static func items(_ form: String) throws -> [InboundItem] {
         let reader = try InboundReader(adapter: twilio, file: "twilio")
@@ -22,7 +25,7 @@ import Testing
     static func ingest(_ pool: DatabasePool, _ form: String, now: Int64 = 1_000) async throws -> IngestResult {
         let items = try Self.items(form)
         return try await pool.write { db in
-            try Ingest.apply(items, channel: "wa", statusWords: twilio.statuses, route: route, in: db, now: now)
+            try Ingest.apply(items, channel: "wa", statusWords: twilio.statuses, router: route, in: db, now: now)
         }
     }
 
@@ -53,7 +56,9 @@ import Testing
             #expect(delivery.orderingKey == "conversation:\(stored.conversationID)")
             #expect(delivery.messageID == stored.messageID)
             let body = try JSONSerialization.jsonObject(with: Data(delivery.body)) as? [String: String]
-            #expect(body == ["conversation_id": stored.conversationPublicID, "text": #"Hola "amigo""#, "user": String(stored.userID)])
+            let externalID = try await pool.read { db in try db.scalar("SELECT external_id FROM users WHERE id = ?", stored.userID).string }
+            #expect(externalID?.hasPrefix("usr_") == true)
+            #expect(body == ["conversation_id": stored.conversationPublicID, "text": #"Hola "amigo""#, "user": externalID ?? ""])
         }
     }
 

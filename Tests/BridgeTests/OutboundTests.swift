@@ -24,7 +24,7 @@ import Testing
     static func userWrites(_ f: OutboxFixture) async throws -> Int64 {
         let items = try IngestTests.items(IngestTests.message("SM_IN_\(UUID().uuidString.prefix(6))"))
         let now = f.clock.now()
-        let result = try await f.pool.write { db in try Ingest.apply(items, channel: "wa", route: nil, in: db, now: now) }
+        let result = try await f.pool.write { db in try Ingest.apply(items, channel: "wa", router: .none, in: db, now: now) }
         return result.stored[0].conversationID
     }
 
@@ -65,7 +65,7 @@ import Testing
             let items = try IngestTests.items("MessageSid=SM_OUT_1&MessageStatus=delivered")
             let now = f.clock.now()
             let applied = try await f.pool.write { db in
-                try Ingest.apply(items, channel: "wa", statusWords: IngestTests.twilio.statuses, route: nil, in: db, now: now)
+                try Ingest.apply(items, channel: "wa", statusWords: IngestTests.twilio.statuses, router: .none, in: db, now: now)
             }
             #expect(applied.statusesApplied == 1)
             let status = try await f.pool.read { db in try db.scalar("SELECT status FROM messages WHERE id = ?", result.messageIDs[0]).string }

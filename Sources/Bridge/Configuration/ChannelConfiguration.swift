@@ -14,21 +14,13 @@ public struct Channel: Sendable {
     public let secrets: [String]
     /// The GET handshake and its tokens, when the adapter has one.
     public let handshake: (kind: WebhookHandshake, tokens: [String])?
-    /// Where new user messages go.
-    public let route: BotRoute?
+    /// Picks the bot for each new user message.
+    public let router: BotRouter
     /// How to send to this channel's users; nil for adapters that do not send over HTTP.
     public let sender: ChannelSender?
 
     /// The built-in web chat: sessions instead of signatures, and read from the store instead of sent.
     public var isWebChat: Bool { adapter.name == ChannelAdapterCatalog.unverifiedAdapter }
-}
-
-/// A configured bot (until the bot-bridge issue: a URL, a signing secret and the adapter's template).
-public struct Bot: Sendable {
-    public let id: String
-    public let url: String
-    public let target: DeliveryTarget
-    public let route: BotRoute
 }
 
 /// The `public_url`, `channels` and `bots` sections of botbridge.json.
@@ -38,16 +30,20 @@ public struct GatewayConfiguration: Sendable {
     public var publicURL: String
     public var channels: [String: Channel]
     public var bots: [String: Bot]
+    /// The bots in configuration order (routing tries them in this order).
+    public var botOrder: [String]
 
     public init(publicURL: String = "http://127.0.0.1:8080", channels: [Channel] = [], bots: [Bot] = []) {
         self.publicURL = publicURL
         self.channels = Dictionary(channels.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.bots = Dictionary(bots.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        botOrder = bots.map(\.id)
     }
 
     /// Reads the sections from a configuration object whose `${VARS}` are already substituted.
+    /// `promptsDirectory` is where bot adapters' system prompts are read (`<dir>/<locale>/<name>.md`).
     public static func load(_ root: [String: Any], channelAdapters: ChannelAdapterCatalog, botAdapters: [String: BotAdapter],
-                            defaultPublicURL: String) throws(ConfigurationError) -> GatewayConfiguration {
+                            defaultPublicURL: String, promptsDirectory: String? = nil) throws(ConfigurationError) -> GatewayConfiguration {
         var configuration = GatewayConfiguration(publicURL: defaultPublicURL)
         if let value = root["public_url"] {
             guard let url = value as? String, url.hasPrefix("http://") || url.hasPrefix("https://") else {
@@ -56,12 +52,17 @@ public struct GatewayConfiguration: Sendable {
             configuration.publicURL = url.hasSuffix("/") ? String(url.dropLast()) : url
         }
         for (index, object) in try list(root["bots"], "bots").enumerated() {
-            let bot = try loadBot(object, field: "bots[\(index)]", adapters: botAdapters)
+            let bot = try loadBot(object, field: "bots[\(index)]", adapters: botAdapters, promptsDirectory: promptsDirectory)
             guard configuration.bots[bot.id] == nil else { throw ConfigurationError(field: "bots[\(index)].id", "repeats '\(bot.id)'") }
             configuration.bots[bot.id] = bot
+            configuration.botOrder.append(bot.id)
+        }
+        let ordered = configuration.botOrder.compactMap { configuration.bots[$0] }
+        if ordered.filter(\.isDefault).count > 1 {
+            throw ConfigurationError(field: "bots", "more than one bot says \"default\": true")
         }
         for (index, object) in try list(root["channels"], "channels").enumerated() {
-            let channel = try loadChannel(object, field: "channels[\(index)]", adapters: channelAdapters, bots: configuration.bots)
+            let channel = try loadChannel(object, field: "channels[\(index)]", adapters: channelAdapters, bots: ordered)
             guard configuration.channels[channel.id] == nil else {
                 throw ConfigurationError(field: "channels[\(index)].id", "repeats '\(channel.id)'")
             }
@@ -93,18 +94,23 @@ public struct GatewayConfiguration: Sendable {
         return id
     }
 
-    static func loadBot(_ object: [String: Any], field: String, adapters: [String: BotAdapter]) throws(ConfigurationError) -> Bot {
-        let known: Set<String> = ["id", "adapter", "url", "secret", "headers", "timeout_ms"]
+    static func loadBot(_ object: [String: Any], field: String, adapters: [String: BotAdapter],
+                        promptsDirectory: String?) throws(ConfigurationError) -> Bot {
+        let known: Set<String> = ["id", "adapter", "url", "secret", "headers", "timeout_ms", "mode", "channels", "states", "triggers",
+                                  "default", "settings"]
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw ConfigurationError(field: "\(field).\(unknown)", "is not a known bot field (known: \(known.sorted().joined(separator: ", ")))")
         }
         let id = try identifier(object, field)
         let adapterName = try string(object, "adapter", field, required: false) ?? "generic"
         guard let adapter = adapters[adapterName] else {
-            throw ConfigurationError(field: "\(field).adapter", "names '\(adapterName)', which is not in adapters/bots/")
+            throw ConfigurationError(field: "\(field).adapter", "names '\(adapterName)', which is not in adapters/bots/ (known: \(adapters.keys.sorted().joined(separator: ", ")))")
         }
         let url = try string(object, "url", field)!
         guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw ConfigurationError(field: "\(field).url", "must be an http(s) URL") }
+        if url.contains("{{") {
+            do { _ = try Template(parsing: url) } catch { throw ConfigurationError(field: "\(field).url", "is not a valid template: \(error)") }
+        }
         var secret: StandardWebhooks.Secret?
         if let text = try string(object, "secret", field, required: false) {
             guard let parsed = try? StandardWebhooks.Secret(text) else {
@@ -122,13 +128,72 @@ public struct GatewayConfiguration: Sendable {
             guard let ms = value as? Int, (1...300_000).contains(ms) else { throw ConfigurationError(field: "\(field).timeout_ms", "must be 1-300000") }
             timeout = .milliseconds(ms)
         }
-        let target = DeliveryTarget(id: "bot:\(id)", kind: .bot, signingSecret: secret, headers: headers, timeout: timeout)
-        return Bot(id: id, url: url, target: target,
-                   route: BotRoute(target: target.id, url: url, body: adapter.body, contentType: adapter.contentType))
+        var mode: BotReplyMode?
+        if let text = try string(object, "mode", field, required: false) {
+            guard let parsed = BotReplyMode(rawValue: text) else { throw ConfigurationError(field: "\(field).mode", "must be sync, async or both") }
+            guard !parsed.readsAnswer || adapter.reply != nil else {
+                throw ConfigurationError(field: "\(field).mode", "is \(text), but adapter \(adapterName) has no reply mapping")
+            }
+            mode = parsed
+        }
+        let channels = try stringList(object["channels"], "\(field).channels").map(Set.init)
+        var states: Set<String> = ["bot"]
+        if let list = try stringList(object["states"], "\(field).states") {
+            let allowed: Set<String> = ["bot", "queued", "agent"]
+            if let bad = list.first(where: { !allowed.contains($0) }) {
+                throw ConfigurationError(field: "\(field).states", "'\(bad)' is not a state a user can write in (bot, queued, agent)")
+            }
+            states = Set(list)
+        }
+        do {
+            var triggers: [BotTrigger] = []
+            for (index, text) in (try stringList(object["triggers"], "\(field).triggers") ?? []).enumerated() {
+                switch BotTrigger.parse(text) {
+                case .success(let trigger): triggers.append(trigger)
+                case .failure(let error): throw ConfigurationError(field: "\(field).triggers[\(index)]", error.message)
+                }
+            }
+            var isDefault = false
+            if let value = object["default"] {
+                guard let flag = value as? Bool else { throw ConfigurationError(field: "\(field).default", "must be true or false") }
+                isDefault = flag
+            }
+            var settings: [String: String] = [:]
+            if let value = object["settings"] {
+                guard let map = value as? [String: String] else { throw ConfigurationError(field: "\(field).settings", "must be an object of strings") }
+                settings = map
+            }
+            let prompts = try systemPrompts(adapter.systemPrompt, directory: promptsDirectory, field: "\(field).adapter")
+            let target = DeliveryTarget(id: "bot:\(id)", kind: .bot, signingSecret: secret, headers: headers, timeout: timeout)
+            return Bot(id: id, adapter: adapter, url: url, target: target, mode: mode, channels: channels, states: states,
+                       triggers: triggers, isDefault: isDefault, settings: settings, systemPrompts: prompts)
+        }
+    }
+
+    static func stringList(_ value: Any?, _ field: String) throws(ConfigurationError) -> [String]? {
+        guard let value else { return nil }
+        guard let list = value as? [String] else { throw ConfigurationError(field: field, "must be a list of strings") }
+        return list
+    }
+
+    /// `<directory>/<locale>/<name>.md` for every locale folder that has it; at least one must.
+    static func systemPrompts(_ name: String?, directory: String?, field: String) throws(ConfigurationError) -> [String: String] {
+        guard let name else { return [:] }
+        guard let directory, let locales = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            throw ConfigurationError(field: field, "needs prompts/ (for its system prompt '\(name)'), which is not there")
+        }
+        var prompts: [String: String] = [:]
+        for locale in locales {
+            if let data = FileManager.default.contents(atPath: "\(directory)/\(locale)/\(name).md") {
+                prompts[locale] = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+        }
+        guard !prompts.isEmpty else { throw ConfigurationError(field: field, "needs prompts/<locale>/\(name).md, which is missing") }
+        return prompts
     }
 
     static func loadChannel(_ object: [String: Any], field: String, adapters: ChannelAdapterCatalog,
-                            bots: [String: Bot]) throws(ConfigurationError) -> Channel {
+                            bots: [Bot]) throws(ConfigurationError) -> Channel {
         let known: Set<String> = ["id", "adapter", "settings", "bot", "session_fallback"]
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw ConfigurationError(field: "\(field).\(unknown)", "is not a known channel field (known: \(known.sorted().joined(separator: ", ")))")
@@ -168,11 +233,11 @@ public struct GatewayConfiguration: Sendable {
         if let rule = adapter.handshake, let kind = WebhookHandshake(name: rule.kind) {
             handshake = (kind, settings[rule.tokenSetting].map(Self.splitSecrets) ?? [])
         }
-        var route: BotRoute?
-        if let botID = try string(object, "bot", field, required: false) {
-            guard let bot = bots[botID] else { throw ConfigurationError(field: "\(field).bot", "names '\(botID)', which is not in 'bots'") }
-            route = bot.route
+        let channelBot = try string(object, "bot", field, required: false)
+        if let channelBot, !bots.contains(where: { $0.id == channelBot }) {
+            throw ConfigurationError(field: "\(field).bot", "names '\(channelBot)', which is not in 'bots'")
         }
+        let router = BotRouter(bots: bots.filter { $0.channels?.contains(id) ?? true }, channelBot: channelBot)
         let reader: InboundReader
         let sender: ChannelSender?
         do {
@@ -187,7 +252,7 @@ public struct GatewayConfiguration: Sendable {
             throw ConfigurationError(field: "\(field)", "\(error)")
         }
         return Channel(id: id, adapter: adapter, settings: settings, reader: reader, verification: verification,
-                       secrets: secrets, handshake: handshake, route: route, sender: sender)
+                       secrets: secrets, handshake: handshake, router: router, sender: sender)
     }
 
     /// `session_fallback`: {"name", "language", "parameters": [templates]}.

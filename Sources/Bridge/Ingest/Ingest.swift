@@ -30,23 +30,6 @@ public struct StoredMessage: Sendable, Equatable {
     public var state: String
 }
 
-/// Where a new user message goes once stored: a signed webhook to a bot.
-public struct BotRoute: Sendable {
-    /// The delivery target (supplies the signing secret when sending).
-    public var target: String
-    public var url: String
-    /// The request body template (the bot adapter's), rendered with the message context.
-    public var body: Template
-    public var contentType: String
-
-    public init(target: String, url: String, body: Template, contentType: String = "application/json") {
-        self.target = target
-        self.url = url
-        self.body = body
-        self.contentType = contentType
-    }
-}
-
 /// The one transaction behind `POST /channels/{id}/webhook`: dedupe on the provider's message
 /// id, user and identity upsert, conversation found or opened, message appended with the next
 /// sequence number, and the follow-up deliveries — all or nothing.
@@ -54,7 +37,7 @@ public enum Ingest {
     /// Applies the items of one webhook. Runs inside the caller's write transaction.
     /// `statusWords` maps the provider's status words onto ours (the adapter's `statuses`).
     public static func apply(_ items: [InboundItem], channel: String, statusWords: [String: MessageDeliveryStatus] = [:],
-                             route: BotRoute?, in db: Database, now: Int64) throws -> IngestResult {
+                             router: BotRouter, in db: Database, now: Int64) throws -> IngestResult {
         var result = IngestResult()
         for item in items {
             switch item.kind {
@@ -64,8 +47,8 @@ public enum Ingest {
                     continue
                 }
                 result.stored.append(stored)
-                if let route, stored.state == "bot" {
-                    try Outbox.enqueue(botDelivery(item, stored: stored, channel: channel, route: route), in: db, now: now)
+                if let bot = router.route(channel: channel, state: stored.state, text: item["text"], postback: item["postback"]) {
+                    try Outbox.enqueue(BotRequest.delivery(for: item, stored: stored, channel: channel, bot: bot, in: db), in: db, now: now)
                     result.deliveries += 1
                 }
             case .status:
@@ -140,7 +123,7 @@ public enum Ingest {
             if changed { try db.run("UPDATE identities SET display_name = ? WHERE id = ?", displayName, id) }
             return Identity(id: id, user: user, isNew: false, nameChanged: changed)
         }
-        try db.run("INSERT INTO users (created_at, updated_at) VALUES (?, ?)", now, now)
+        try db.run("INSERT INTO users (external_id, created_at, updated_at) VALUES (?, ?, ?)", PublicID.make("usr"), now, now)
         let user = db.lastInsertRowID
         try db.run("INSERT INTO identities (user_id, channel, address, display_name, created_at) VALUES (?, ?, ?, ?, ?)",
                    user, channel, address, displayName, now)
@@ -178,23 +161,6 @@ public enum Ingest {
             VALUES (?, ?, ?, ?, 'bot', ?, ?)
             """, publicID, channel, userID, identityID, now, now)
         return OpenConversation(id: db.lastInsertRowID, publicID: publicID, sequence: 1, state: "bot")
-    }
-
-    /// The bot webhook for a stored message, rendered from the bot adapter's template.
-    static func botDelivery(_ item: InboundItem, stored: StoredMessage, channel: String, route: BotRoute) -> NewDelivery {
-        var message: [String: TemplateValue] = [
-            "conversation_id": .string(stored.conversationPublicID),
-            "message_id": .string(stored.publicID),
-            "user_id": .string(String(stored.userID)),
-            "channel": .string(channel),
-            "sequence": .int(Int64(stored.sequence)),
-        ]
-        for (name, value) in item.fields { message[name] = .string(value) }
-        message["media"] = .array(item.media.map { .object(["url": .string($0.url), "type": $0.type.map(TemplateValue.string) ?? .null]) })
-        let body = route.body.render(.object(message))
-        return NewDelivery(kind: .bot, target: route.target, orderingKey: "conversation:\(stored.conversationID)",
-                           conversationID: stored.conversationID, messageID: stored.messageID, url: route.url,
-                           headers: [DeliveryHeader("Content-Type", route.contentType)], body: Array(body.utf8))
     }
 
     /// Applies a provider status to the message it names; false when we do not know the id.

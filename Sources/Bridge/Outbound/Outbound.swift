@@ -3,7 +3,7 @@ import Storage
 import Templates
 
 /// A message to send to a user through their conversation's channel.
-public struct OutboundMessage: Sendable {
+public struct OutboundMessage: Sendable, Equatable {
     public enum Author: String, Sendable { case bot, agent, system }
 
     public var text: String?
@@ -144,6 +144,21 @@ public enum Outbound {
             """, publicID, conversationID, sequence, message.author.rawValue, message.authorID, type, text,
             TemplateValue.object(payload).json, channel, status, now, error, now)
         return (db.lastInsertRowID, publicID)
+    }
+
+    /// Records an internal event in the transcript (never sent, never shown to the user): a
+    /// handoff request, a state change, a note for agents.
+    public static func note(conversationID: Int64, type: String, text: String?, payload: TemplateValue = .object([:]),
+                            in db: Database, now: Int64) throws {
+        guard let sequence = try db.scalar("""
+            UPDATE conversations SET next_sequence = next_sequence + 1, updated_at = ?1 WHERE id = ?2 RETURNING next_sequence - 1
+            """, now, conversationID).int,
+              let channel = try db.scalar("SELECT channel FROM conversations WHERE id = ?", conversationID).string
+        else { throw OutboundError.unknownConversation(conversationID) }
+        try db.run("""
+            INSERT INTO messages (public_id, conversation_id, sequence, direction, author_kind, type, text, payload, channel, created_at)
+            VALUES (?, ?, ?, 'internal', 'system', ?, ?, ?, ?, ?)
+            """, PublicID.make("msg"), conversationID, sequence, type, text, payload.json, channel, now)
     }
 
     /// The user's profile attributes, for templates (`attributes.first_name`).

@@ -282,6 +282,7 @@ public final class DeliveryDispatcher: Sendable {
             }
             metrics.recordAttempt(kind: delivery.kind, outcome: outcome, fate: final)
             log(outcome, final, delivery)
+            if case .done = final, let afterCommit = target?.afterDelivered { afterCommit(delivery) }
         }
     }
 

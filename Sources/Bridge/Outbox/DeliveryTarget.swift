@@ -17,16 +17,20 @@ public struct DeliveryTarget: Sendable {
     /// Runs in the transaction that marks the delivery done, with the receiver's answer (a bot's
     /// synchronous reply becomes messages here). Throwing keeps the delivery for a retry.
     public var onDelivered: (@Sendable (Database, Delivery, HTTPClientResponse) throws -> Void)?
+    /// Runs once that transaction committed (wake readers of what `onDelivered` wrote).
+    public var afterDelivered: (@Sendable (Delivery) -> Void)?
 
     public init(id: String, kind: DeliveryKind, signingSecret: StandardWebhooks.Secret? = nil, headers: [DeliveryHeader] = [],
                 timeout: Duration? = nil,
-                onDelivered: (@Sendable (Database, Delivery, HTTPClientResponse) throws -> Void)? = nil) {
+                onDelivered: (@Sendable (Database, Delivery, HTTPClientResponse) throws -> Void)? = nil,
+                afterDelivered: (@Sendable (Delivery) -> Void)? = nil) {
         self.id = id
         self.kind = kind
         self.signingSecret = signingSecret
         self.headers = headers
         self.timeout = timeout
         self.onDelivered = onDelivered
+        self.afterDelivered = afterDelivered
     }
 }
 

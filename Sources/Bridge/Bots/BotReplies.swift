@@ -1,0 +1,61 @@
+import Foundation
+import HTTPClient
+import Storage
+import Synchronization
+import Templates
+
+/// Turns a bot's synchronous answer into what it asks for, in the transaction that marks its
+/// webhook delivered: profile attributes (source `bot:<id>`), a handoff request noted in the
+/// transcript, and the reply messages sent through the conversation's channel in order.
+/// A conversation a human holds (`queued`, `agent`) or that is closed gets no bot messages.
+public final class BotReplies: Sendable {
+    let configuration: GatewayConfiguration
+    let hub: WebChatHub
+    let clock: any DeliveryClock
+    /// Web-chat identities to wake once a delivery's transaction has committed.
+    private let pendingWakeUps = Mutex<[Int64: Int64]>([:])
+
+    public init(configuration: GatewayConfiguration, hub: WebChatHub, clock: any DeliveryClock) {
+        self.configuration = configuration
+        self.hub = hub
+        self.clock = clock
+    }
+
+    /// The bot's delivery target, reading answers when its mode says so.
+    public func target(for bot: Bot) -> DeliveryTarget {
+        var target = bot.target
+        guard bot.mode.readsAnswer, let mapping = bot.adapter.reply else { return target }
+        target.onDelivered = { [self] db, delivery, response in
+            try self.apply(response.body, mapping: mapping, bot: bot, delivery: delivery, in: db)
+        }
+        target.afterDelivered = { [self] delivery in
+            if let identity = pendingWakeUps.withLock({ $0.removeValue(forKey: delivery.id) }) { hub.notify(identity: identity) }
+        }
+        return target
+    }
+
+    func apply(_ body: [UInt8], mapping: BotReplyMapping, bot: Bot, delivery: Delivery, in db: Database) throws {
+        guard let conversationID = delivery.conversationID else { return }
+        let reply = try BotReply.parse(body, mapping: mapping, botID: bot.id)
+        guard let row = try db.queryRow("SELECT channel, state, user_id, identity_id FROM conversations WHERE id = ?", conversationID),
+              let channelID = row.string("channel"), let userID = row.int64("user_id") else { return }
+        let now = clock.now()
+        for (name, value) in reply.attributes.sorted(by: { $0.key < $1.key }) {
+            try Ingest.setAttribute(userID, name, value, source: "bot:\(bot.id)", in: db, now: now)
+        }
+        guard row.string("state") == "bot", let channel = configuration.channels[channelID] else { return }
+        for message in reply.messages {
+            _ = try Outbound.send(message, conversationID: conversationID, sender: channel.sender, publicURL: configuration.publicURL,
+                                  in: db, now: now)
+        }
+        if let handoff = reply.handoff {
+            try Outbound.note(conversationID: conversationID, type: "handoff_request", text: handoff.reason,
+                              payload: .object(["bot": .string(bot.id), "skills": .array(handoff.skills.map(TemplateValue.string)),
+                                                "confidence": reply.confidence.map(TemplateValue.double) ?? .null]),
+                              in: db, now: now)
+        }
+        if channel.sender == nil, !reply.messages.isEmpty, let identity = row.int64("identity_id") {
+            pendingWakeUps.withLock { $0[delivery.id] = identity }
+        }
+    }
+}
