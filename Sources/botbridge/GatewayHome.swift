@@ -23,7 +23,7 @@ struct GatewayHome {
     /// The `public_url`, `bots` and `channels` of a configuration object, resolved against the
     /// adapters found here. Adapters are read only when the configuration uses them.
     func loadConfiguration(_ object: [String: Any], file: String, defaultPublicURL: String) throws(GatewayHomeError) -> GatewayConfiguration {
-        let needsAdapters = object["channels"] != nil || object["bots"] != nil
+        let needsAdapters = object["channels"] != nil || object["bots"] != nil || object["campaigns"] != nil
         do {
             let channelAdapters = needsAdapters ? try ChannelAdapterCatalog.load(directory: path + "/adapters/channels") : ChannelAdapterCatalog()
             let botAdapters = needsAdapters ? try BotAdapter.loadAll(directory: path + "/adapters/bots") : [:]

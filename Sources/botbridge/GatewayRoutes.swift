@@ -36,6 +36,8 @@ struct GatewayRoutes {
         webChat.register(on: &router)
         ChannelRoutes.register(on: &router, configuration: configuration, pool: pool, dispatcher: dispatcher, clock: clock,
                                webChat: webChat)
+        BrazeRoutes(configuration: configuration, pool: pool, dispatcher: dispatcher, hub: webChatHub, clock: clock, auth: auth)
+            .register(on: &router)
         ConversationRoutes.register(on: &router, configuration: configuration, pool: pool, dispatcher: dispatcher, clock: clock,
                                     webChatHub: webChatHub, auth: auth)
         if echo {

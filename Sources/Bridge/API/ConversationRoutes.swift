@@ -22,7 +22,7 @@ public enum ConversationRoutes {
     }
 
     struct SendAnswer: Encodable {
-        var messageIDs: [Int64]
+        var messageIDs: [String]
         var status: String
         var reason: String?
         enum CodingKeys: String, CodingKey {
@@ -37,7 +37,28 @@ public enum ConversationRoutes {
     public static func register(on router: inout Router, configuration: GatewayConfiguration, pool: DatabasePool,
                                 dispatcher: DeliveryDispatcher, clock: any DeliveryClock, webChatHub: WebChatHub,
                                 auth: APIAuthenticator) {
-        router.post("/v1/conversations/{id}/messages", bodyLimit: 256 * 1024, auth.guarded(.messagesSend) { request, context, _ in
+        router.get("/v1/conversations", auth.guarded(.conversationsRead) { request, _, _ in
+            var limit = 50
+            if let text = request.query["limit"] {
+                guard let value = Int(text), (1...500).contains(value) else { throw HTTPError.badRequest("'limit' must be 1-500", code: "invalid_limit") }
+                limit = value
+            }
+            let state = request.query["state"]
+            if let state, !["bot", "queued", "agent", "closed"].contains(state) {
+                throw HTTPError.badRequest("'state' must be bot, queued, agent or closed", code: "invalid_state")
+            }
+            let pageSize = limit
+            let list = try await pool.read { db in try ConversationView.list(state: state, limit: pageSize, in: db) }
+            return .json(["conversations": list])
+        })
+        router.get("/v1/conversations/{id}", auth.guarded(.conversationsRead) { _, context, _ in
+            let publicID = context.parameters["id"] ?? ""
+            guard let view = try await pool.read({ db in try ConversationView.find(publicID: publicID, in: db) }) else {
+                throw HTTPError.notFound("no conversation '\(publicID)'")
+            }
+            return .json(view)
+        })
+        router.post("/v1/conversations/{id}/messages", bodyLimit: 256 * 1024, auth.guarded(.messagesSend) { request, context, key in
             let body = try request.decodeJSON(SendBody.self)
             let text = body.text.flatMap { $0.isEmpty ? nil : $0 }
             guard text != nil || body.mediaURL != nil else {
@@ -71,15 +92,26 @@ public enum ConversationRoutes {
                                           author: author)
             let now = clock.now()
             let publicURL = configuration.publicURL
-            let result = try await pool.write { db in
-                try Outbound.send(message, conversationID: conversationID, sender: sender, publicURL: publicURL, in: db, now: now)
+            let idempotency = try Idempotency.from(request, apiKey: key, route: "/v1/conversations/\(publicID)/messages")
+            let (response, identity, replayed) = try await pool.write { db -> (HTTPResponse, Int64, Bool) in
+                if let replay = try idempotency?.replay(in: db, now: now) { return (replay, 0, true) }
+                let result = try Outbound.send(message, conversationID: conversationID, sender: sender, publicURL: publicURL, in: db, now: now)
+                let ids = try BrazeRoutes.publicIDs(result.messageIDs, in: db)
+                let answer: SendAnswer
+                if result.windowClosed && !result.usedFallback {
+                    answer = SendAnswer(messageIDs: ids, status: "failed", reason: Outbound.windowClosed)
+                } else {
+                    answer = SendAnswer(messageIDs: ids, status: sender == nil ? "sent" : "queued",
+                                        reason: result.usedFallback ? "window_closed_template_sent" : nil)
+                }
+                let response = HTTPResponse.json(answer, status: .accepted)
+                try idempotency?.store(response, in: db, now: now)
+                return (response, result.identityID, false)
             }
-            if sender != nil { dispatcher.notify() } else { webChatHub.notify(identity: result.identityID) }
-            if result.windowClosed && !result.usedFallback {
-                return .json(SendAnswer(messageIDs: result.messageIDs, status: "failed", reason: Outbound.windowClosed), status: .accepted)
+            if !replayed {
+                if sender != nil { dispatcher.notify() } else { webChatHub.notify(identity: identity) }
             }
-            return .json(SendAnswer(messageIDs: result.messageIDs, status: sender == nil ? "sent" : "queued",
-                                    reason: result.usedFallback ? "window_closed_template_sent" : nil), status: .accepted)
+            return response
         })
     }
 }

@@ -32,6 +32,8 @@ public struct GatewayConfiguration: Sendable {
     public var bots: [String: Bot]
     /// The bots in configuration order (routing tries them in this order).
     public var botOrder: [String]
+    /// API-triggered messages by `campaign_id`.
+    public var campaigns: [String: Campaign] = [:]
 
     public init(publicURL: String = "http://127.0.0.1:8080", channels: [Channel] = [], bots: [Bot] = []) {
         self.publicURL = publicURL
@@ -67,6 +69,13 @@ public struct GatewayConfiguration: Sendable {
                 throw ConfigurationError(field: "channels[\(index)].id", "repeats '\(channel.id)'")
             }
             configuration.channels[channel.id] = channel
+        }
+        for (index, object) in try list(root["campaigns"], "campaigns").enumerated() {
+            let campaign = try Campaign.load(object, field: "campaigns[\(index)]", channels: configuration.channels)
+            guard configuration.campaigns[campaign.id] == nil else {
+                throw ConfigurationError(field: "campaigns[\(index)].campaign_id", "repeats '\(campaign.id)'")
+            }
+            configuration.campaigns[campaign.id] = campaign
         }
         return configuration
     }

@@ -11,6 +11,22 @@ public struct OutboundMessage: Sendable, Equatable {
     public var suggestions: [Suggestion]
     public var author: Author
     public var authorID: String?
+    /// A provider template (WhatsApp) to send instead of free-form text; allowed outside the
+    /// session window.
+    public var template: ProviderTemplate?
+    /// The API call that created it (`dispatch_id`), if any.
+    public var dispatchID: String?
+
+    public struct ProviderTemplate: Sendable, Equatable {
+        public var name: String
+        public var language: String
+        public var parameters: [String]
+        public init(name: String, language: String, parameters: [String]) {
+            self.name = name
+            self.language = language
+            self.parameters = parameters
+        }
+    }
 
     public struct Suggestion: Sendable, Equatable {
         public var text: String
@@ -76,6 +92,11 @@ public enum Outbound {
         ]
         if let locale = conversation.string("locale") { context["locale"] = .string(locale) }
 
+        if let template = message.template {
+            result.messageIDs.append(try sendTemplate(template, message: message, context: &context, conversationID: conversationID,
+                                                      sender: sender, in: db, now: now))
+            return result
+        }
         if let window = sender.sessionWindow {
             let last = conversation.int64("last_inbound_at")
             if last == nil || now - last! > window.milliseconds {
@@ -86,19 +107,11 @@ public enum Outbound {
                     return result
                 }
                 context["text"] = .string(message.text ?? "")
-                let parameters = fallback.parameters.map { TemplateValue.string($0.render(.object(context))) }
-                var variables: [String: TemplateValue] = [:]
-                for (index, value) in parameters.enumerated() { variables[String(index + 1)] = value }
-                context["template"] = .object(["name": .string(fallback.name), "language": .string(fallback.language),
-                                               "parameters": .array(parameters), "variables": .object(variables)])
-                let stored = try store(message, text: message.text, type: "template", status: "queued", error: nil,
-                                       conversationID: conversationID, channel: sender.channelID, in: db, now: now)
-                context["message_id"] = .string(stored.publicID)
-                context["text"] = .null
-                try enqueue(sender.request(context: .object(context), template: true), stored: stored.id,
-                            conversationID: conversationID, sender: sender, in: db, now: now)
+                let parameters = fallback.parameters.map { $0.render(.object(context)) }
+                let template = OutboundMessage.ProviderTemplate(name: fallback.name, language: fallback.language, parameters: parameters)
+                result.messageIDs.append(try sendTemplate(template, message: message, context: &context, conversationID: conversationID,
+                                                          sender: sender, in: db, now: now))
                 result.usedFallback = true
-                result.messageIDs.append(stored.id)
                 return result
             }
         }
@@ -116,6 +129,23 @@ public enum Outbound {
             result.messageIDs.append(stored.id)
         }
         return result
+    }
+
+    /// Stores and queues a provider template (`template` in the adapter's outbound context:
+    /// name, language, parameters, and `variables` numbered from "1").
+    static func sendTemplate(_ template: OutboundMessage.ProviderTemplate, message: OutboundMessage, context: inout [String: TemplateValue],
+                             conversationID: Int64, sender: ChannelSender, in db: Database, now: Int64) throws -> Int64 {
+        var variables: [String: TemplateValue] = [:]
+        for (index, value) in template.parameters.enumerated() { variables[String(index + 1)] = .string(value) }
+        context["template"] = .object(["name": .string(template.name), "language": .string(template.language),
+                                       "parameters": .array(template.parameters.map(TemplateValue.string)), "variables": .object(variables)])
+        let stored = try store(message, text: message.text, type: "template", status: "queued", error: nil,
+                               conversationID: conversationID, channel: sender.channelID, in: db, now: now)
+        context["message_id"] = .string(stored.publicID)
+        context["text"] = .null
+        try enqueue(sender.request(context: .object(context), template: true), stored: stored.id,
+                    conversationID: conversationID, sender: sender, in: db, now: now)
+        return stored.id
     }
 
     static func enqueue(_ request: (url: String, contentType: String, body: [UInt8]), stored: Int64, conversationID: Int64,
@@ -139,10 +169,10 @@ public enum Outbound {
         let publicID = PublicID.make("msg")
         try db.run("""
             INSERT INTO messages (public_id, conversation_id, sequence, direction, author_kind, author_id, type, text, payload,
-                                  channel, status, status_at, error, created_at)
-            VALUES (?, ?, ?, 'outbound', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  channel, status, status_at, error, created_at, dispatch_id)
+            VALUES (?, ?, ?, 'outbound', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """, publicID, conversationID, sequence, message.author.rawValue, message.authorID, type, text,
-            TemplateValue.object(payload).json, channel, status, now, error, now)
+            TemplateValue.object(payload).json, channel, status, now, error, now, message.dispatchID)
         return (db.lastInsertRowID, publicID)
     }
 

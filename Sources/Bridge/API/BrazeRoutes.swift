@@ -1,0 +1,363 @@
+import Foundation
+import HTTP
+import Storage
+import Templates
+
+/// The Braze-compatible sending API, so a bot written for Braze's WhatsApp webhook-campaign
+/// pattern answers through botbridge unchanged:
+///
+/// - `POST /campaigns/trigger/send` (scope `campaigns.trigger.send`)
+/// - `POST /messages/send` (scope `messages.send`): an inline message, no campaign.
+///
+/// Errors use Braze's shape and statuses. "success" means accepted and committed, not
+/// delivered: each created message's status is at `GET /v1/conversations/{id}`.
+public struct BrazeRoutes: Sendable {
+    let configuration: GatewayConfiguration
+    let pool: DatabasePool
+    let dispatcher: DeliveryDispatcher
+    let hub: WebChatHub
+    let clock: any DeliveryClock
+    let auth: APIAuthenticator
+
+    /// Braze's limit on recipients per call.
+    public static let maxRecipients = 50
+
+    public init(configuration: GatewayConfiguration, pool: DatabasePool, dispatcher: DeliveryDispatcher, hub: WebChatHub,
+                clock: any DeliveryClock, auth: APIAuthenticator) {
+        self.configuration = configuration
+        self.pool = pool
+        self.dispatcher = dispatcher
+        self.hub = hub
+        self.clock = clock
+        self.auth = auth
+    }
+
+    /// One recipient's outcome, in the answer (an extension to Braze's: where each message went).
+    struct Sent: Encodable {
+        var externalUserID: String
+        var conversationID: String
+        var messageIDs: [String]
+        enum CodingKeys: String, CodingKey {
+            case externalUserID = "external_user_id", conversationID = "conversation_id", messageIDs = "message_ids"
+        }
+    }
+
+    struct Answer: Encodable {
+        var dispatchID: String
+        var message = "success"
+        var errors: [String]?
+        var sent: [Sent]
+        enum CodingKeys: String, CodingKey {
+            case message, errors, sent
+            case dispatchID = "dispatch_id"
+        }
+    }
+
+    /// A recipient after validation: who, with what properties and attributes.
+    struct Recipient {
+        var externalID: String?
+        var alias: (name: String, label: String)?
+        var triggerProperties: [String: TemplateValue]
+        var attributes: [String: TemplateValue]
+        var sendToExistingOnly: Bool
+        var label: String { externalID ?? alias.map { "\($0.label):\($0.name)" } ?? "?" }
+    }
+
+    public func register(on router: inout Router) {
+        router.post("/campaigns/trigger/send", bodyLimit: 512 * 1024, auth.guarded(.campaignsTriggerSend, style: .braze) { request, _, key in
+            try await triggerSend(request, key: key)
+        })
+        router.post("/messages/send", bodyLimit: 512 * 1024, auth.guarded(.messagesSend, style: .braze) { request, _, key in
+            try await messagesSend(request, key: key)
+        })
+    }
+
+    // MARK: - /campaigns/trigger/send
+
+    func triggerSend(_ request: HTTPRequest, key: APIKey) async throws -> HTTPResponse {
+        let body = try Self.object(request)
+        guard let campaignID = body["campaign_id"] as? String, !campaignID.isEmpty else {
+            throw BrazeError(.badRequest, "campaign_id is required", errors: ["missing_campaign_id"])
+        }
+        guard let campaign = configuration.campaigns[campaignID] else {
+            throw BrazeError(.badRequest, "Invalid campaign_id '\(campaignID)'", errors: ["invalid_campaign_id"])
+        }
+        let sendID = try Self.optionalString(body, "send_id")
+        let topProperties = try Self.properties(body["trigger_properties"], field: "trigger_properties")
+        let broadcast = body["broadcast"] as? Bool ?? false
+        if body["broadcast"] != nil && !(body["broadcast"] is Bool) {
+            throw BrazeError(.badRequest, "broadcast must be true or false", errors: ["invalid_broadcast"])
+        }
+        if broadcast && !campaign.allowBroadcast {
+            throw BrazeError(.badRequest, "broadcast is not enabled for campaign '\(campaignID)'", errors: ["broadcast_not_allowed"])
+        }
+        if broadcast && body["recipients"] != nil {
+            throw BrazeError(.badRequest, "give recipients or broadcast, not both", errors: ["recipients_and_broadcast"])
+        }
+        let recipients = broadcast ? [] : try Self.recipients(body["recipients"])
+        let idempotency = try Idempotency.from(request, apiKey: key, route: "/campaigns/trigger/send")
+        let now = clock.now()
+        let configuration = self.configuration
+        let outcome = try await pool.write { db -> (HTTPResponse, [Int64], Bool) in
+            if let replay = try idempotency?.replay(in: db, now: now) { return (replay, [], true) }
+            let dispatchID = PublicID.make("dsp")
+            var targets = recipients
+            if broadcast {
+                targets = try Self.broadcastRecipients(channel: campaign.channel, in: db)
+            }
+            var errors: [String] = []
+            var sent: [Sent] = []
+            var identities: [Int64] = []
+            for recipient in targets {
+                do {
+                    let userID = try Self.resolve(recipient, in: db, now: now)
+                    for (name, value) in recipient.attributes.sorted(by: { $0.key < $1.key }) {
+                        try Ingest.setAttribute(userID, name, value, source: "api", in: db, now: now)
+                    }
+                    guard let target = try Dispatch.target(user: userID, channel: campaign.channel, channels: configuration.channels,
+                                                           in: db, now: now) else {
+                        throw Dispatch.Problem.noConversation(recipient.label)
+                    }
+                    let externalID = try db.scalar("SELECT external_id FROM users WHERE id = ?", userID).string ?? recipient.label
+                    let properties = topProperties.merging(recipient.triggerProperties) { _, own in own }
+                    let context = try Dispatch.context(user: userID, externalID: externalID, extra: [
+                        "api_trigger_properties": .object(properties), "campaign_id": .string(campaignID),
+                        "send_id": sendID.map(TemplateValue.string) ?? .null, "dispatch_id": .string(dispatchID),
+                    ], in: db)
+                    var message = campaign.message.render(context)
+                    guard message.text != nil || message.mediaURL != nil || message.template != nil else {
+                        throw Dispatch.Problem.nothingToSend(recipient.label)
+                    }
+                    message.dispatchID = dispatchID
+                    let channel = configuration.channels[target.channel]
+                    let result = try Outbound.send(message, conversationID: target.conversationID, sender: channel?.sender,
+                                                   publicURL: configuration.publicURL, in: db, now: now)
+                    if channel?.sender == nil { identities.append(result.identityID) }
+                    if result.windowClosed && !result.usedFallback {
+                        errors.append("\(recipient.label): the session window is closed and the channel has no fallback template (message stored as failed)")
+                    }
+                    sent.append(Sent(externalUserID: externalID, conversationID: target.conversationPublicID,
+                                     messageIDs: try Self.publicIDs(result.messageIDs, in: db)))
+                } catch let problem as Dispatch.Problem {
+                    errors.append(problem.description)
+                }
+            }
+            let response = HTTPResponse.json(Answer(dispatchID: dispatchID, errors: errors.isEmpty ? nil : errors, sent: sent),
+                                             status: .created)
+            try idempotency?.store(response, in: db, now: now)
+            return (response, identities, false)
+        }
+        if !outcome.2 {
+            dispatcher.notify()
+            for identity in outcome.1 { hub.notify(identity: identity) }
+        }
+        return outcome.0
+    }
+
+    // MARK: - /messages/send
+
+    func messagesSend(_ request: HTTPRequest, key: APIKey) async throws -> HTTPResponse {
+        let body = try Self.object(request)
+        var externalIDs: [String] = []
+        if let value = body["external_user_ids"] {
+            guard let list = value as? [String], list.allSatisfy({ !$0.isEmpty }) else {
+                throw BrazeError(.badRequest, "external_user_ids must be a list of non-empty strings", errors: ["invalid_external_user_ids"])
+            }
+            for id in list where !externalIDs.contains(id) { externalIDs.append(id) }
+        }
+        let conversationPublicID = try Self.optionalString(body, "conversation_id")
+        guard !externalIDs.isEmpty || conversationPublicID != nil else {
+            throw BrazeError(.badRequest, "give external_user_ids or conversation_id", errors: ["no_recipients"])
+        }
+        guard externalIDs.count <= Self.maxRecipients else {
+            throw BrazeError(.badRequest, "too many recipients: at most \(Self.maxRecipients) per call", errors: ["too_many_recipients"])
+        }
+        let channelName = try Self.optionalString(body, "channel")
+        if let channelName, configuration.channels[channelName] == nil {
+            throw BrazeError(.badRequest, "unknown channel '\(channelName)'", errors: ["invalid_channel"])
+        }
+        guard let spec = body["message"] as? [String: Any] else {
+            throw BrazeError(.badRequest, "message is required: {\"text\", \"media_url\", \"suggestions\", \"template\"}", errors: ["missing_message"])
+        }
+        let message = try Self.inlineMessage(spec)
+        let recipientIDs = externalIDs
+        let idempotency = try Idempotency.from(request, apiKey: key, route: "/messages/send")
+        let now = clock.now()
+        let configuration = self.configuration
+        let outcome = try await pool.write { db -> (HTTPResponse, [Int64], Bool) in
+            if let replay = try idempotency?.replay(in: db, now: now) { return (replay, [], true) }
+            let dispatchID = PublicID.make("dsp")
+            var message = message
+            message.dispatchID = dispatchID
+            var errors: [String] = []
+            var sent: [Sent] = []
+            var identities: [Int64] = []
+            var targets: [(label: String, target: Dispatch.Target?)] = []
+            if let conversationPublicID {
+                let row = try db.queryRow("SELECT id, channel, identity_id, state FROM conversations WHERE public_id = ?", conversationPublicID)
+                if let row, let id = row.int64("id"), let channel = row.string("channel"), row.string("state") != "closed" {
+                    targets.append((conversationPublicID, Dispatch.Target(conversationID: id, conversationPublicID: conversationPublicID,
+                                                                         channel: channel, identityID: row.int64("identity_id") ?? 0)))
+                } else {
+                    errors.append("no open conversation '\(conversationPublicID)'")
+                }
+            }
+            for externalID in recipientIDs {
+                guard let user = try Dispatch.user(externalID: externalID, in: db) else {
+                    errors.append(Dispatch.Problem.unknownUser(externalID).description)
+                    continue
+                }
+                targets.append((externalID, try Dispatch.target(user: user, channel: channelName, channels: configuration.channels, in: db, now: now)))
+            }
+            for (label, target) in targets {
+                guard let target else { errors.append(Dispatch.Problem.noConversation(label).description); continue }
+                let channel = configuration.channels[target.channel]
+                guard channel != nil else { errors.append("channel '\(target.channel)' is no longer configured"); continue }
+                let result = try Outbound.send(message, conversationID: target.conversationID, sender: channel?.sender,
+                                               publicURL: configuration.publicURL, in: db, now: now)
+                if channel?.sender == nil { identities.append(result.identityID) }
+                if result.windowClosed && !result.usedFallback {
+                    errors.append("\(label): the session window is closed and the channel has no fallback template (message stored as failed)")
+                }
+                sent.append(Sent(externalUserID: label, conversationID: target.conversationPublicID,
+                                 messageIDs: try Self.publicIDs(result.messageIDs, in: db)))
+            }
+            let response = HTTPResponse.json(Answer(dispatchID: dispatchID, errors: errors.isEmpty ? nil : errors, sent: sent),
+                                             status: .created)
+            try idempotency?.store(response, in: db, now: now)
+            return (response, identities, false)
+        }
+        if !outcome.2 {
+            dispatcher.notify()
+            for identity in outcome.1 { hub.notify(identity: identity) }
+        }
+        return outcome.0
+    }
+
+    // MARK: - Reading the body
+
+    static func object(_ request: HTTPRequest) throws(BrazeError) -> [String: Any] {
+        let type = (request.headers["Content-Type"] ?? "").lowercased()
+        guard type.hasPrefix("application/json") else {
+            throw BrazeError(.unsupportedMediaType, "Content-Type must be application/json", errors: ["unsupported_media_type"])
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] else {
+            throw BrazeError(.badRequest, "the body must be a JSON object", errors: ["malformed_json"])
+        }
+        return object
+    }
+
+    static func optionalString(_ object: [String: Any], _ key: String) throws(BrazeError) -> String? {
+        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let text = value as? String, !text.isEmpty, text.utf8.count <= 1024 else {
+            throw BrazeError(.badRequest, "\(key) must be a non-empty string", errors: ["invalid_\(key)"])
+        }
+        return text
+    }
+
+    static func properties(_ value: Any?, field: String) throws(BrazeError) -> [String: TemplateValue] {
+        guard let value, !(value is NSNull) else { return [:] }
+        guard value is [String: Any], let data = try? JSONSerialization.data(withJSONObject: value),
+              case .object(let members)? = try? TemplateValue(jsonData: data) else {
+            throw BrazeError(.badRequest, "\(field) must be an object", errors: ["invalid_\(field.split(separator: ".").last ?? "")"])
+        }
+        return members
+    }
+
+    /// Validates `recipients`: 1–50 objects, each naming a user once (duplicates collapsed).
+    static func recipients(_ value: Any?) throws(BrazeError) -> [Recipient] {
+        guard let value, !(value is NSNull) else {
+            throw BrazeError(.badRequest, "no recipients: give recipients (or broadcast, when the campaign allows it)", errors: ["no_recipients"])
+        }
+        guard let list = value as? [[String: Any]] else {
+            throw BrazeError(.badRequest, "recipients must be a list of objects", errors: ["invalid_recipients"])
+        }
+        guard !list.isEmpty else { throw BrazeError(.badRequest, "no recipients: the list is empty", errors: ["no_recipients"]) }
+        guard list.count <= maxRecipients else {
+            throw BrazeError(.badRequest, "too many recipients: \(list.count), at most \(maxRecipients) per call", errors: ["too_many_recipients"])
+        }
+        var recipients: [Recipient] = []
+        for (index, item) in list.enumerated() {
+            let field = "recipients[\(index)]"
+            var recipient = Recipient(externalID: nil, alias: nil, triggerProperties: [:], attributes: [:], sendToExistingOnly: true)
+            if let id = item["external_user_id"] {
+                guard let text = id as? String, !text.isEmpty else {
+                    throw BrazeError(.badRequest, "\(field).external_user_id must be a non-empty string", errors: ["invalid_external_user_id"])
+                }
+                recipient.externalID = text
+            } else if let alias = item["user_alias"] as? [String: Any], let name = alias["alias_name"] as? String,
+                      let label = alias["alias_label"] as? String, !name.isEmpty, !label.isEmpty {
+                recipient.alias = (name, label)
+            } else {
+                throw BrazeError(.badRequest, "\(field) needs external_user_id or user_alias {alias_name, alias_label}", errors: ["invalid_recipient"])
+            }
+            recipient.triggerProperties = try properties(item["trigger_properties"], field: "\(field).trigger_properties")
+            recipient.attributes = try properties(item["attributes"], field: "\(field).attributes")
+            if let flag = item["send_to_existing_only"] {
+                guard let value = flag as? Bool else {
+                    throw BrazeError(.badRequest, "\(field).send_to_existing_only must be true or false", errors: ["invalid_send_to_existing_only"])
+                }
+                recipient.sendToExistingOnly = value
+            }
+            // The same person twice is sent once; the later entry's properties win.
+            if let same = recipients.firstIndex(where: { $0.label == recipient.label }) {
+                recipients[same] = recipient
+            } else {
+                recipients.append(recipient)
+            }
+        }
+        return recipients
+    }
+
+    static func inlineMessage(_ spec: [String: Any]) throws(BrazeError) -> OutboundMessage {
+        let text = spec["text"] as? String
+        let media = spec["media_url"] as? String
+        if let media, !(media.hasPrefix("https://") || media.hasPrefix("http://")) {
+            throw BrazeError(.badRequest, "message.media_url must be an http(s) URL", errors: ["invalid_media_url"])
+        }
+        if let text, text.count > ConversationRoutes.maxTextCharacters {
+            throw BrazeError(.badRequest, "message.text is longer than \(ConversationRoutes.maxTextCharacters) characters", errors: ["text_too_long"])
+        }
+        var message = OutboundMessage(text: text?.isEmpty == false ? text : nil, mediaURL: media, author: .bot)
+        if let list = spec["suggestions"] as? [[String: String]] {
+            message.suggestions = list.compactMap { item in item["text"].map { .init(text: $0, postback: item["postback"] ?? $0) } }
+        }
+        if let template = spec["template"] as? [String: Any] {
+            guard let name = template["name"] as? String, !name.isEmpty else {
+                throw BrazeError(.badRequest, "message.template needs a name", errors: ["invalid_template"])
+            }
+            message.template = .init(name: name, language: template["language"] as? String ?? "en",
+                                     parameters: (template["parameters"] as? [Any] ?? []).map { "\($0)" })
+        }
+        guard message.text != nil || message.mediaURL != nil || message.template != nil else {
+            throw BrazeError(.badRequest, "message needs text, media_url or template", errors: ["empty_message"])
+        }
+        return message
+    }
+
+    static func resolve(_ recipient: Recipient, in db: Database, now: Int64) throws -> Int64 {
+        if let externalID = recipient.externalID {
+            if let user = try Dispatch.user(externalID: externalID, in: db) { return user }
+            guard !recipient.sendToExistingOnly else { throw Dispatch.Problem.unknownUser(externalID) }
+            // A new profile: it has no channel identity yet, so nothing can be sent to it (reported).
+            try db.run("INSERT INTO users (external_id, created_at, updated_at) VALUES (?, ?, ?)", externalID, now, now)
+            return db.lastInsertRowID
+        }
+        if let alias = recipient.alias, let user = try Dispatch.user(aliasName: alias.name, label: alias.label, in: db) { return user }
+        throw Dispatch.Problem.unknownUser(recipient.label)
+    }
+
+    static func broadcastRecipients(channel: String?, in db: Database) throws -> [Recipient] {
+        let rows = try db.query("""
+            SELECT DISTINCT u.external_id FROM users u JOIN conversations c ON c.user_id = u.id
+            WHERE u.external_id IS NOT NULL AND (?1 IS NULL OR c.channel = ?1)
+            """, channel)
+        return rows.compactMap { $0.string("external_id") }.map {
+            Recipient(externalID: $0, alias: nil, triggerProperties: [:], attributes: [:], sendToExistingOnly: true)
+        }
+    }
+
+    static func publicIDs(_ ids: [Int64], in db: Database) throws -> [String] {
+        try ids.compactMap { try db.scalar("SELECT public_id FROM messages WHERE id = ?", $0).string }
+    }
+}
