@@ -98,16 +98,11 @@ public struct BrazeRoutes: Sendable {
         let idempotency = try Idempotency.from(request, apiKey: key, route: "/campaigns/trigger/send")
         let now = clock.now()
         let configuration = self.configuration
-        let outcome = try await pool.write { db -> (HTTPResponse, [Int64], Bool) in
-            if let replay = try idempotency?.replay(in: db, now: now) { return (replay, [], true) }
-            let dispatchID = PublicID.make("dsp")
+        return try await commit(idempotency, now: now) { db, batch in
             var targets = recipients
             if broadcast {
                 targets = try Self.broadcastRecipients(channel: campaign.channel, in: db)
             }
-            var errors: [String] = []
-            var sent: [Sent] = []
-            var identities: [Int64] = []
             for recipient in targets {
                 do {
                     let userID = try Self.resolve(recipient, in: db, now: now)
@@ -122,36 +117,18 @@ public struct BrazeRoutes: Sendable {
                     let properties = topProperties.merging(recipient.triggerProperties) { _, own in own }
                     let context = try Dispatch.context(user: userID, externalID: externalID, extra: [
                         "api_trigger_properties": .object(properties), "campaign_id": .string(campaignID),
-                        "send_id": sendID.map(TemplateValue.string) ?? .null, "dispatch_id": .string(dispatchID),
+                        "send_id": sendID.map(TemplateValue.string) ?? .null, "dispatch_id": .string(batch.dispatchID),
                     ], in: db)
-                    var message = campaign.message.render(context)
+                    let message = campaign.message.render(context)
                     guard message.text != nil || message.mediaURL != nil || message.template != nil else {
                         throw Dispatch.Problem.nothingToSend(recipient.label)
                     }
-                    message.dispatchID = dispatchID
-                    let channel = configuration.channels[target.channel]
-                    let result = try Outbound.send(message, conversationID: target.conversationID, sender: channel?.sender,
-                                                   publicURL: configuration.publicURL, in: db, now: now)
-                    if channel?.sender == nil { identities.append(result.identityID) }
-                    if result.windowClosed && !result.usedFallback {
-                        errors.append("\(recipient.label): the session window is closed and the channel has no fallback template (message stored as failed)")
-                    }
-                    sent.append(Sent(externalUserID: externalID, conversationID: target.conversationPublicID,
-                                     messageIDs: try Self.publicIDs(result.messageIDs, in: db)))
+                    try batch.send(message, to: target, label: externalID, configuration: configuration, in: db, now: now)
                 } catch let problem as Dispatch.Problem {
-                    errors.append(problem.description)
+                    batch.errors.append(problem.description)
                 }
             }
-            let response = HTTPResponse.json(Answer(dispatchID: dispatchID, errors: errors.isEmpty ? nil : errors, sent: sent),
-                                             status: .created)
-            try idempotency?.store(response, in: db, now: now)
-            return (response, identities, false)
         }
-        if !outcome.2 {
-            dispatcher.notify()
-            for identity in outcome.1 { hub.notify(identity: identity) }
-        }
-        return outcome.0
     }
 
     // MARK: - /messages/send
@@ -184,14 +161,7 @@ public struct BrazeRoutes: Sendable {
         let idempotency = try Idempotency.from(request, apiKey: key, route: "/messages/send")
         let now = clock.now()
         let configuration = self.configuration
-        let outcome = try await pool.write { db -> (HTTPResponse, [Int64], Bool) in
-            if let replay = try idempotency?.replay(in: db, now: now) { return (replay, [], true) }
-            let dispatchID = PublicID.make("dsp")
-            var message = message
-            message.dispatchID = dispatchID
-            var errors: [String] = []
-            var sent: [Sent] = []
-            var identities: [Int64] = []
+        return try await commit(idempotency, now: now) { db, batch in
             var targets: [(label: String, target: Dispatch.Target?)] = []
             if let conversationPublicID {
                 let row = try db.queryRow("SELECT id, channel, identity_id, state FROM conversations WHERE public_id = ?", conversationPublicID)
@@ -199,39 +169,70 @@ public struct BrazeRoutes: Sendable {
                     targets.append((conversationPublicID, Dispatch.Target(conversationID: id, conversationPublicID: conversationPublicID,
                                                                          channel: channel, identityID: row.int64("identity_id") ?? 0)))
                 } else {
-                    errors.append("no open conversation '\(conversationPublicID)'")
+                    batch.errors.append("no open conversation '\(conversationPublicID)'")
                 }
             }
             for externalID in recipientIDs {
                 guard let user = try Dispatch.user(externalID: externalID, in: db) else {
-                    errors.append(Dispatch.Problem.unknownUser(externalID).description)
+                    batch.errors.append(Dispatch.Problem.unknownUser(externalID).description)
                     continue
                 }
                 targets.append((externalID, try Dispatch.target(user: user, channel: channelName, channels: configuration.channels, in: db, now: now)))
             }
             for (label, target) in targets {
-                guard let target else { errors.append(Dispatch.Problem.noConversation(label).description); continue }
-                let channel = configuration.channels[target.channel]
-                guard channel != nil else { errors.append("channel '\(target.channel)' is no longer configured"); continue }
-                let result = try Outbound.send(message, conversationID: target.conversationID, sender: channel?.sender,
-                                               publicURL: configuration.publicURL, in: db, now: now)
-                if channel?.sender == nil { identities.append(result.identityID) }
-                if result.windowClosed && !result.usedFallback {
-                    errors.append("\(label): the session window is closed and the channel has no fallback template (message stored as failed)")
-                }
-                sent.append(Sent(externalUserID: label, conversationID: target.conversationPublicID,
-                                 messageIDs: try Self.publicIDs(result.messageIDs, in: db)))
+                guard let target else { batch.errors.append(Dispatch.Problem.noConversation(label).description); continue }
+                try batch.send(message, to: target, label: label, configuration: configuration, in: db, now: now)
             }
-            let response = HTTPResponse.json(Answer(dispatchID: dispatchID, errors: errors.isEmpty ? nil : errors, sent: sent),
-                                             status: .created)
+        }
+    }
+
+    // MARK: - Committing
+
+    /// What one call sent, built up inside its transaction.
+    struct Batch {
+        let dispatchID = PublicID.make("dsp")
+        var errors: [String] = []
+        var sent: [Sent] = []
+        /// Web-chat identities to wake after the commit.
+        var identities: [Int64] = []
+
+        mutating func send(_ message: OutboundMessage, to target: Dispatch.Target, label: String, configuration: GatewayConfiguration,
+                           in db: Database, now: Int64) throws {
+            guard let channel = configuration.channels[target.channel] else {
+                errors.append("channel '\(target.channel)' is no longer configured")
+                return
+            }
+            var message = message
+            message.dispatchID = dispatchID
+            let result = try Outbound.send(message, conversationID: target.conversationID, sender: channel.sender,
+                                           publicURL: configuration.publicURL, in: db, now: now)
+            if channel.sender == nil { identities.append(result.identityID) }
+            if result.windowClosed && !result.usedFallback {
+                errors.append("\(label): the session window is closed and the channel has no fallback template (message stored as failed)")
+            }
+            sent.append(Sent(externalUserID: label, conversationID: target.conversationPublicID,
+                             messageIDs: try BrazeRoutes.publicIDs(result.messageIDs, in: db)))
+        }
+    }
+
+    /// Runs `body` in one write transaction behind the idempotency check, records the answer
+    /// with the key, and wakes the dispatcher and web-chat readers once committed.
+    func commit(_ idempotency: Idempotency?, now: Int64,
+                _ body: @escaping @Sendable (Database, inout Batch) throws -> Void) async throws -> HTTPResponse {
+        let (response, identities, replayed) = try await pool.write { db -> (HTTPResponse, [Int64], Bool) in
+            if let replay = try idempotency?.replay(in: db, now: now) { return (replay, [], true) }
+            var batch = Batch()
+            try body(db, &batch)
+            let response = HTTPResponse.json(Answer(dispatchID: batch.dispatchID, errors: batch.errors.isEmpty ? nil : batch.errors,
+                                                    sent: batch.sent), status: .created)
             try idempotency?.store(response, in: db, now: now)
-            return (response, identities, false)
+            return (response, batch.identities, false)
         }
-        if !outcome.2 {
+        if !replayed {
             dispatcher.notify()
-            for identity in outcome.1 { hub.notify(identity: identity) }
+            for identity in identities { hub.notify(identity: identity) }
         }
-        return outcome.0
+        return response
     }
 
     // MARK: - Reading the body
