@@ -71,9 +71,7 @@ public enum APIKeys {
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw Failure.emptyName }
         guard !scopes.isEmpty else { throw Failure.noScopes }
         let prefix = String(PublicID.make("k").dropFirst(2).prefix(8))
-        var generator = SystemRandomNumberGenerator()
-        let secretBytes = (0..<4).flatMap { _ in withUnsafeBytes(of: generator.next() as UInt64) { Array($0) } }
-        let secret = "bbk_\(prefix)_" + Base64URL.encode(secretBytes)
+        let secret = "bbk_\(prefix)_" + PublicID.secret()
         try db.run("""
             INSERT INTO api_keys (name, prefix, hash, scopes, rate_per_second, created_at) VALUES (?, ?, ?, ?, ?, ?)
             """, name, prefix, hash(secret), scopesJSON(scopes), ratePerSecond, now)

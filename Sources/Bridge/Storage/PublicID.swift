@@ -1,3 +1,5 @@
+import Signing
+
 /// Public ids for rows shown outside (conversations, messages, cases, webhook-ids): a prefix and 20 random
 /// base-32 characters (100 bits), so ids cannot be guessed or enumerated.
 enum PublicID {
@@ -13,5 +15,11 @@ enum PublicID {
             for shift in stride(from: 0, to: 50, by: 5) { text.append(alphabet[Int((word >> UInt64(shift)) & 31)]) }
         }
         return String(decoding: text, as: UTF8.self)
+    }
+
+    /// A secret for a credential (web-chat session tokens, API keys): 256 random bits, base64url.
+    static func secret() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return Base64URL.encode((0..<4).flatMap { _ in withUnsafeBytes(of: generator.next() as UInt64) { Array($0) } })
     }
 }

@@ -56,9 +56,7 @@ public enum WebChatStore {
         if let displayName {
             try Ingest.setAttribute(identity.user, "first_name", .string(displayName), source: "channel:\(channel)", in: db, now: now)
         }
-        var generator = SystemRandomNumberGenerator()
-        let secret = (0..<4).flatMap { _ in withUnsafeBytes(of: generator.next() as UInt64) { Array($0) } }
-        let token = "wct_" + Base64URL.encode(secret)
+        let token = "wct_" + PublicID.secret()
         let expiresAt = now + sessionLifetime
         try db.run("""
             INSERT INTO webchat_sessions (token_hash, channel, identity_id, locale, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
