@@ -122,12 +122,16 @@ struct ServeCommand: Command {
         let client = HTTPClient()
         let clock = SystemDeliveryClock()
         let webChatHub = WebChatHub()
-        let botReplies = BotReplies(configuration: gatewayConfiguration, hub: webChatHub, clock: clock)
+        let dispatcherBox = DispatcherBox()
+        let outages = BotOutages(configuration: gatewayConfiguration, hub: webChatHub, clock: clock, logger: logger,
+                                 wake: { dispatcherBox.dispatcher?.notify() })
+        let botReplies = BotReplies(configuration: gatewayConfiguration, hub: webChatHub, clock: clock, outages: outages)
         var targets: [DeliveryTarget] = gatewayConfiguration.bots.values.map(botReplies.target(for:))
             + gatewayConfiguration.channels.values.compactMap { $0.sender?.target }
         if devOutboxURL != nil { targets.append(DeliveryTarget(id: GatewayRoutes.devOutboxTarget, kind: .webhook)) }
         let dispatcher = DeliveryDispatcher(pool: pool, client: client, targets: DeliveryTargets(targets), clock: clock,
                                             logger: logger)
+        dispatcherBox.dispatcher = dispatcher
         let metrics = HTTPServerMetrics()
         let gateway = GatewayRoutes(metrics: metrics, pool: pool, dispatcher: dispatcher, clock: clock,
                                     configuration: gatewayConfiguration, webChatHub: webChatHub,
@@ -149,6 +153,7 @@ struct ServeCommand: Command {
             await pool.close()
             return ExitStatus.failure
         }
+        outages.start(pool: pool)
         let shown = ListenAddress(host: settings.listen.host, port: port)
         FileHandle.standardOutput.write(Data("botbridge \(BotbridgeVersion.current) listening on http://\(shown)\n".utf8))
         logger.info("listening", [("address", shown.description), ("event_loops", String(settings.http.eventLoopCount)),
@@ -164,12 +169,19 @@ struct ServeCommand: Command {
         // let attempts in flight finish.
         webChatHub.close()
         await server.shutdown()
+        await outages.stop()
         await dispatcher.stop(grace: settings.http.shutdownGracePeriod)
         await client.shutdown()
         await pool.close()
         logger.info("stopped")
         return ExitStatus.success
     }
+}
+
+/// The dispatcher, for closures made before it exists (the watcher of unavailable bots wakes it).
+final class DispatcherBox: @unchecked Sendable {
+    // Written once, before the dispatcher starts and before anything can read it.
+    nonisolated(unsafe) var dispatcher: DeliveryDispatcher?
 }
 
 /// Turns SIGTERM and SIGINT into an awaitable event (the default handlers are replaced).

@@ -60,7 +60,7 @@ struct ServerSettings {
         }
         func positive(_ name: String) throws(ConfigError) -> Int? {
             guard let value = try field(name, as: NSNumber.self, "a positive integer") else { return nil }
-            guard value.doubleValue == Double(value.intValue), value.intValue > 0, !(fields[name] is Bool) else {
+            guard value.doubleValue == Double(value.intValue), value.intValue > 0, !isJSONBoolean(fields[name]) else {
                 throw ConfigError(message: "\(path): 'server.\(name)' must be a positive integer")
             }
             return value.intValue
@@ -114,7 +114,7 @@ struct ServerSettings {
         }
         for name in known {
             guard let value = fields[name] else { continue }
-            guard let number = value as? NSNumber, !(value is Bool), number.doubleValue > 0, number.doubleValue <= 1_000_000 else {
+            guard let number = value as? NSNumber, !isJSONBoolean(value), number.doubleValue > 0, number.doubleValue <= 1_000_000 else {
                 throw ConfigError(message: "\(path): 'api.\(name)' must be a number above 0 (at most 1000000)")
             }
             if name == "burst_seconds" { apiLimits.burstSeconds = number.doubleValue } else { apiLimits.ratePerSecond = number.doubleValue }

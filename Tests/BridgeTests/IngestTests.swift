@@ -53,7 +53,7 @@ import Testing
             #expect(attributes == [["first_name", #""Ana""#, "channel:wa"], ["phone", #""34600111222""#, "channel:wa"]])
             let delivery = try #require(try await pool.read { db in try Outbox.list(Outbox.Filter(), in: db) }.first)
             #expect(delivery.kind == "bot")
-            #expect(delivery.orderingKey == "conversation:\(stored.conversationID)")
+            #expect(delivery.orderingKey == "conversation:\(stored.conversationID):bot")
             #expect(delivery.messageID == stored.messageID)
             let body = try JSONSerialization.jsonObject(with: Data(delivery.body)) as? [String: String]
             let externalID = try await pool.read { db in try db.scalar("SELECT external_id FROM users WHERE id = ?", stored.userID).string }

@@ -85,7 +85,7 @@ public struct BrazeRoutes: Sendable {
         let sendID = try Self.optionalString(body, "send_id")
         let topProperties = try Self.properties(body["trigger_properties"], field: "trigger_properties")
         let broadcast = body["broadcast"] as? Bool ?? false
-        if body["broadcast"] != nil && !(body["broadcast"] is Bool) {
+        if body["broadcast"] != nil && !isJSONBoolean(body["broadcast"]) {
             throw BrazeError(.badRequest, "broadcast must be true or false", errors: ["invalid_broadcast"])
         }
         if broadcast && !campaign.allowBroadcast {
@@ -295,7 +295,7 @@ public struct BrazeRoutes: Sendable {
             recipient.triggerProperties = try properties(item["trigger_properties"], field: "\(field).trigger_properties")
             recipient.attributes = try properties(item["attributes"], field: "\(field).attributes")
             if let flag = item["send_to_existing_only"] {
-                guard let value = flag as? Bool else {
+                guard isJSONBoolean(flag), let value = flag as? Bool else {
                     throw BrazeError(.badRequest, "\(field).send_to_existing_only must be true or false", errors: ["invalid_send_to_existing_only"])
                 }
                 recipient.sendToExistingOnly = value

@@ -23,10 +23,13 @@ public struct Bot: Sendable {
     public let settings: [String: String]
     /// The adapter's system prompt per locale (from `prompts/<locale>/`), when it has one.
     public let systemPrompts: [String: String]
+    /// What a conversation does when this bot cannot be reached.
+    public let unavailable: BotUnavailablePolicy
 
     public init(id: String, adapter: BotAdapter, url: String, target: DeliveryTarget, mode: BotReplyMode? = nil,
                 channels: Set<String>? = nil, states: Set<String> = ["bot"], triggers: [BotTrigger] = [], isDefault: Bool = false,
-                settings: [String: String] = [:], systemPrompts: [String: String] = [:]) {
+                settings: [String: String] = [:], systemPrompts: [String: String] = [:],
+                unavailable: BotUnavailablePolicy = BotUnavailablePolicy()) {
         self.id = id
         self.adapter = adapter
         self.url = url
@@ -39,6 +42,7 @@ public struct Bot: Sendable {
         self.isDefault = isDefault
         self.settings = settings
         self.systemPrompts = systemPrompts
+        self.unavailable = unavailable
     }
 
     func serves(channel: String, state: String) -> Bool {

@@ -12,24 +12,33 @@ public final class BotReplies: Sendable {
     let configuration: GatewayConfiguration
     let hub: WebChatHub
     let clock: any DeliveryClock
+    let outages: BotOutages
     /// Web-chat identities to wake once a delivery's transaction has committed.
-    private let pendingWakeUps = Mutex<[Int64: Int64]>([:])
+    private let pendingWakeUps = Mutex<[Int64: [Int64]]>([:])
 
-    public init(configuration: GatewayConfiguration, hub: WebChatHub, clock: any DeliveryClock) {
+    public init(configuration: GatewayConfiguration, hub: WebChatHub, clock: any DeliveryClock, outages: BotOutages) {
         self.configuration = configuration
         self.hub = hub
         self.clock = clock
+        self.outages = outages
     }
 
-    /// The bot's delivery target, reading answers when its mode says so.
+    /// The bot's delivery target: a success ends the conversation's bot outage (and its answer
+    /// is read when the mode says so); a dead delivery starts the bot's unavailable policy.
     public func target(for bot: Bot) -> DeliveryTarget {
         var target = bot.target
-        guard bot.mode.readsAnswer, let mapping = bot.adapter.reply else { return target }
+        let mapping = bot.mode.readsAnswer ? bot.adapter.reply : nil
         target.onDelivered = { [self] db, delivery, response in
-            try self.apply(response.body, mapping: mapping, bot: bot, delivery: delivery, in: db)
+            try BotOutages.recovered(conversationID: delivery.conversationID, in: db)
+            if let mapping { try self.apply(response.body, mapping: mapping, bot: bot, delivery: delivery, in: db) }
         }
-        target.afterDelivered = { [self] delivery in
-            if let identity = pendingWakeUps.withLock({ $0.removeValue(forKey: delivery.id) }) { hub.notify(identity: identity) }
+        target.onGaveUp = { [self] db, deliveries in
+            let applied = try outages.gaveUp(deliveries, bot: bot, in: db)
+            let identities = applied.compactMap(\.identityToWake)
+            if !identities.isEmpty, let first = deliveries.first { pendingWakeUps.withLock { $0[first.id, default: []] += identities } }
+        }
+        target.afterCommit = { [self] delivery in
+            for identity in pendingWakeUps.withLock({ $0.removeValue(forKey: delivery.id) }) ?? [] { hub.notify(identity: identity) }
         }
         return target
     }
@@ -55,7 +64,7 @@ public final class BotReplies: Sendable {
                               in: db, now: now)
         }
         if channel.sender == nil, !reply.messages.isEmpty, let identity = row.int64("identity_id") {
-            pendingWakeUps.withLock { $0[delivery.id] = identity }
+            pendingWakeUps.withLock { $0[delivery.id, default: []].append(identity) }
         }
     }
 }

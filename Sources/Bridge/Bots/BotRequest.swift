@@ -16,7 +16,7 @@ public enum BotRequest {
         let values = try context(for: item, stored: stored, channel: channel, bot: bot, in: db)
         let body = bot.adapter.body.render(values)
         let url = bot.urlTemplate?.render(values) ?? bot.url
-        return NewDelivery(kind: .bot, target: bot.target.id, orderingKey: "conversation:\(stored.conversationID)",
+        return NewDelivery(kind: .bot, target: bot.target.id, orderingKey: OrderingKey.toBot(conversation: stored.conversationID),
                            conversationID: stored.conversationID, messageID: stored.messageID, url: url,
                            headers: [DeliveryHeader("Content-Type", bot.adapter.contentType)], body: Array(body.utf8))
     }

@@ -87,7 +87,7 @@ public struct Campaign: Sendable {
         }
         var allowBroadcast = false
         if let value = object["allow_broadcast"] {
-            guard let flag = value as? Bool else { throw ConfigurationError(field: "\(field).allow_broadcast", "must be true or false") }
+            guard isJSONBoolean(value), let flag = value as? Bool else { throw ConfigurationError(field: "\(field).allow_broadcast", "must be true or false") }
             allowBroadcast = flag
         }
         return Campaign(id: id, channel: channel,

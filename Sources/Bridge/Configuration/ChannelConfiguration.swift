@@ -34,6 +34,8 @@ public struct GatewayConfiguration: Sendable {
     public var botOrder: [String]
     /// API-triggered messages by `campaign_id`.
     public var campaigns: [String: Campaign] = [:]
+    /// What the gateway itself says to users (`prompts/<locale>/*.liquid`).
+    public var notices = Notices()
 
     public init(publicURL: String = "http://127.0.0.1:8080", channels: [Channel] = [], bots: [Bot] = []) {
         self.publicURL = publicURL
@@ -47,6 +49,15 @@ public struct GatewayConfiguration: Sendable {
     public static func load(_ root: [String: Any], channelAdapters: ChannelAdapterCatalog, botAdapters: [String: BotAdapter],
                             defaultPublicURL: String, promptsDirectory: String? = nil) throws(ConfigurationError) -> GatewayConfiguration {
         var configuration = GatewayConfiguration(publicURL: defaultPublicURL)
+        var defaultLocale = "en"
+        if let value = root["default_locale"] {
+            guard let text = value as? String, !text.isEmpty, text.count <= 35,
+                  text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                throw ConfigurationError(field: "default_locale", "must be a locale such as en or pt-BR")
+            }
+            defaultLocale = text
+        }
+        configuration.notices = try Notices.load(directory: promptsDirectory, defaultLocale: defaultLocale)
         if let value = root["public_url"] {
             guard let url = value as? String, url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw ConfigurationError(field: "public_url", "must be an http(s) URL")
@@ -106,7 +117,7 @@ public struct GatewayConfiguration: Sendable {
     static func loadBot(_ object: [String: Any], field: String, adapters: [String: BotAdapter],
                         promptsDirectory: String?) throws(ConfigurationError) -> Bot {
         let known: Set<String> = ["id", "adapter", "url", "secret", "headers", "timeout_ms", "mode", "channels", "states", "triggers",
-                                  "default", "settings"]
+                                  "default", "settings", "unavailable"]
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw ConfigurationError(field: "\(field).\(unknown)", "is not a known bot field (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -164,7 +175,7 @@ public struct GatewayConfiguration: Sendable {
             }
             var isDefault = false
             if let value = object["default"] {
-                guard let flag = value as? Bool else { throw ConfigurationError(field: "\(field).default", "must be true or false") }
+                guard isJSONBoolean(value), let flag = value as? Bool else { throw ConfigurationError(field: "\(field).default", "must be true or false") }
                 isDefault = flag
             }
             var settings: [String: String] = [:]
@@ -173,9 +184,10 @@ public struct GatewayConfiguration: Sendable {
                 settings = map
             }
             let prompts = try systemPrompts(adapter.systemPrompt, directory: promptsDirectory, field: "\(field).adapter")
+            let unavailable = try BotUnavailablePolicy.load(object["unavailable"], field: "\(field).unavailable")
             let target = DeliveryTarget(id: "bot:\(id)", kind: .bot, signingSecret: secret, headers: headers, timeout: timeout)
             return Bot(id: id, adapter: adapter, url: url, target: target, mode: mode, channels: channels, states: states,
-                       triggers: triggers, isDefault: isDefault, settings: settings, systemPrompts: prompts)
+                       triggers: triggers, isDefault: isDefault, settings: settings, systemPrompts: prompts, unavailable: unavailable)
         }
     }
 

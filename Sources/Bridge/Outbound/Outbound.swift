@@ -150,7 +150,7 @@ public enum Outbound {
 
     static func enqueue(_ request: (url: String, contentType: String, body: [UInt8]), stored: Int64, conversationID: Int64,
                         sender: ChannelSender, in db: Database, now: Int64) throws {
-        try Outbox.enqueue(NewDelivery(kind: .channel, target: sender.target.id, orderingKey: "conversation:\(conversationID)",
+        try Outbox.enqueue(NewDelivery(kind: .channel, target: sender.target.id, orderingKey: OrderingKey.toUser(conversation: conversationID),
                                        conversationID: conversationID, messageID: stored, url: request.url,
                                        headers: [DeliveryHeader("Content-Type", request.contentType)], body: request.body),
                            in: db, now: now)

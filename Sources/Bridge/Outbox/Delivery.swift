@@ -103,6 +103,11 @@ public struct Delivery: Sendable, Equatable, Codable {
     attempts, next_attempt_at, last_attempt_at, last_status, last_error, created_at, updated_at, done_at
     """
 
+    /// The same columns of the table known as `alias` in a join.
+    static func columns(_ alias: String) -> String {
+        columns.split(separator: ",").map { "\(alias).\($0.trimmingCharacters(in: .whitespacesAndNewlines))" }.joined(separator: ", ")
+    }
+
     init(id: Int64, webhookID: String, kind: String, target: String, orderingKey: String?, conversationID: Int64?,
          messageID: Int64?, method: String, url: String, headers: [DeliveryHeader], body: [UInt8], status: DeliveryStatus,
          attempts: Int, nextAttemptAt: Int64, lastAttemptAt: Int64?, lastStatus: Int?, lastError: String?,

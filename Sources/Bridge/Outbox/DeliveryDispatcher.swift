@@ -264,6 +264,7 @@ public final class DeliveryDispatcher: Sendable {
                     guard let delay = policy.schedule.delay(afterFailedAttempts: delivery.attempts, random: jitter) else {
                         try Outbox.markDead(delivery.id, status: status, error: "\(error) (gave up after \(delivery.attempts) attempts)",
                                             in: db, now: now)
+                        try self.gaveUp([delivery], target: target, in: db)
                         return .dead
                     }
                     // Retry-After may lengthen the wait, never shorten it: a receiver answering
@@ -274,15 +275,30 @@ public final class DeliveryDispatcher: Sendable {
                 case .gone:
                     try Outbox.markDead(delivery.id, status: 410, error: "target answered 410 Gone; its deliveries are stopped", in: db, now: now)
                     let others = try Outbox.markTargetGone(delivery.target, in: db, now: now)
-                    return .gone(others: others)
+                    try self.gaveUp([delivery] + others, target: target, in: db)
+                    return .gone(others: others.count)
                 case .permanentFailure(let error):
                     try Outbox.markDead(delivery.id, status: nil, error: error, in: db, now: now)
+                    try self.gaveUp([delivery], target: target, in: db)
                     return .dead
                 }
             }
             metrics.recordAttempt(kind: delivery.kind, outcome: outcome, fate: final)
             log(outcome, final, delivery)
-            if case .done = final, let afterCommit = target?.afterDelivered { afterCommit(delivery) }
+            if let afterCommit = target?.afterCommit {
+                switch final {
+                case .done, .dead, .gone: afterCommit(delivery)
+                case .retrying: break
+                }
+            }
+        }
+    }
+
+    /// Runs the target's `onGaveUp` in a savepoint: its failure is logged, and the deliveries stay dead.
+    private func gaveUp(_ deliveries: [Delivery], target: DeliveryTarget?, in db: Database) throws {
+        guard let onGaveUp = target?.onGaveUp else { return }
+        do { try db.savepoint { db in try onGaveUp(db, deliveries) } } catch {
+            logger.error("cannot apply what follows a dead delivery: \(error)", [("target", deliveries.first?.target ?? "")])
         }
     }
 

@@ -17,20 +17,28 @@ public struct DeliveryTarget: Sendable {
     /// Runs in the transaction that marks the delivery done, with the receiver's answer (a bot's
     /// synchronous reply becomes messages here). Throwing keeps the delivery for a retry.
     public var onDelivered: (@Sendable (Database, Delivery, HTTPClientResponse) throws -> Void)?
-    /// Runs once that transaction committed (wake readers of what `onDelivered` wrote).
-    public var afterDelivered: (@Sendable (Delivery) -> Void)?
+    /// Runs in the transaction that gives up on deliveries (dead after the last retry, refused
+    /// as unsendable, or stopped because the target answered 410 Gone, in which case every
+    /// delivery the 410 stopped is passed). A bot's unavailable policy starts here. Throwing is
+    /// logged and does not keep the deliveries alive.
+    public var onGaveUp: (@Sendable (Database, [Delivery]) throws -> Void)?
+    /// Runs once the transaction that recorded a delivery done or dead committed (wake readers
+    /// of what `onDelivered` or `onGaveUp` wrote).
+    public var afterCommit: (@Sendable (Delivery) -> Void)?
 
     public init(id: String, kind: DeliveryKind, signingSecret: StandardWebhooks.Secret? = nil, headers: [DeliveryHeader] = [],
                 timeout: Duration? = nil,
                 onDelivered: (@Sendable (Database, Delivery, HTTPClientResponse) throws -> Void)? = nil,
-                afterDelivered: (@Sendable (Delivery) -> Void)? = nil) {
+                onGaveUp: (@Sendable (Database, [Delivery]) throws -> Void)? = nil,
+                afterCommit: (@Sendable (Delivery) -> Void)? = nil) {
         self.id = id
         self.kind = kind
         self.signingSecret = signingSecret
         self.headers = headers
         self.timeout = timeout
         self.onDelivered = onDelivered
-        self.afterDelivered = afterDelivered
+        self.onGaveUp = onGaveUp
+        self.afterCommit = afterCommit
     }
 }
 

@@ -85,17 +85,17 @@ public enum Outbox {
     }
 
     /// A target answered 410 Gone: it is marked gone, and every delivery still waiting for it is
-    /// dead, as is every later one, until an operator replays one of them. Returns how many died now.
-    static func markTargetGone(_ target: String, in db: Database, now: Int64) throws -> Int {
+    /// dead, as is every later one, until an operator replays one of them. Returns those that died now.
+    static func markTargetGone(_ target: String, in db: Database, now: Int64) throws -> [Delivery] {
         try db.run("""
             INSERT INTO delivery_targets (target, gone_at, gone_reason) VALUES (?1, ?2, 'answered 410 Gone')
             ON CONFLICT (target) DO UPDATE SET gone_at = ?2, gone_reason = 'answered 410 Gone'
             """, target, now)
-        try db.run("""
+        return try db.query("""
             UPDATE deliveries SET status = 'dead', last_status = 410, last_error = ?1, updated_at = ?2
             WHERE target = ?3 AND status = 'pending'
-            """, goneError, now, target)
-        return db.changes
+            RETURNING \(Delivery.columns)
+            """, arguments: [goneError, now, target]).map(Delivery.init(row:))
     }
 
     /// Puts deliveries that were in flight when the process stopped back in the queue, due now,

@@ -10,7 +10,17 @@ public enum BridgeSchema {
         Migration(version: 3, name: "lighter delivery indexes", sql: lighterDeliveryIndexes),
         Migration(version: 4, name: "web chat sessions", sql: webChatSessions),
         Migration(version: 5, name: "api key rates, campaign dispatches", sql: keyRatesAndDispatches),
+        Migration(version: 6, name: "bot outages", sql: botOutages),
     ]
+
+    /// Version 6: when a conversation's bot was found unavailable (its policy has run; cleared
+    /// when a bot delivery of the conversation succeeds), and the failing bot deliveries the
+    /// watcher looks at, indexed by age (a partial index: only those rows are in it).
+    static let botOutages = """
+    ALTER TABLE conversations ADD COLUMN bot_unavailable_at INTEGER;
+    CREATE INDEX deliveries_failing_bots ON deliveries(created_at)
+        WHERE kind = 'bot' AND status = 'pending' AND last_error IS NOT NULL;
+    """
 
     /// Version 5: a per-key request rate (null: the configured default), and the message each
     /// API call created, so its answer can name them and idempotent replays find them.

@@ -1,0 +1,196 @@
+import Bridge
+import Foundation
+import HTTP
+import HTTPClient
+import Storage
+import Synchronization
+import Testing
+
+/// A bot that cannot be reached, through the real binary: the conversation follows the bot's
+/// `unavailable` policy once per outage — a notice in the user's locale after the bot has been
+/// failing for `after_seconds`, at once when its delivery dies, or a handoff request — and the
+/// outage ends when the bot answers again.
+@Suite struct BotUnavailableEndToEndTests {
+    static let publicURL = "https://gw.example.test"
+    static let channel = #"""
+       {"id": "wa", "adapter": "twilio",
+        "settings": {"account_sid": "AC_FAKE", "auth_token": "fake_twilio_auth_token_0000", "from": "whatsapp:+14155238886", "api_base": "${FAKE}"}}
+    """#
+
+    final class Fake: Sendable {
+        /// The status each bot path answers with.
+        let statuses = Mutex<[String: Int]>([:])
+        let botCalls = Mutex<[String: Int]>([:])
+        let twilio = Mutex<[String]>([])
+
+        func start() throws -> (HTTPServer, Int) {
+            var router = Router()
+            router.post("/bots/{name}") { [self] request, context in
+                let name = context.parameters["name"] ?? ""
+                botCalls.withLock { $0[name, default: 0] += 1 }
+                let status = statuses.withLock { $0[name] } ?? 200
+                guard status == 200 else { return HTTPResponse(status: HTTPStatus(code: status)) }
+                let answer = #"{"messages":[{"text":"Back online: how can I help?"}]}"#
+                return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: Array(answer.utf8))
+            }
+            router.post("/2010-04-01/Accounts/{account}/Messages.json") { [self] request, _ in
+                let count = twilio.withLock { sends in
+                    sends.append(String(decoding: request.body, as: UTF8.self))
+                    return sends.count
+                }
+                return HTTPResponse(status: .created, headers: ["Content-Type": "application/json"], body: Array(#"{"sid":"SM_OUT_\#(count)"}"#.utf8))
+            }
+            var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
+            configuration.eventLoopCount = 1
+            let server = HTTPServer(configuration: configuration, responder: router)
+            return (server, try server.start())
+        }
+
+        var sends: [String] { twilio.withLock { $0 } }
+    }
+
+    struct Gateway {
+        let runner: BinaryRunner
+        let port: Int
+        let directory: URL
+        let client = HTTPClient()
+
+        static func start(config: String, fakePort: Int) async throws -> Gateway {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-outage-" + UUID().uuidString)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try Data(config.utf8).write(to: directory.appendingPathComponent("botbridge.json"))
+            let runner = try BinaryRunner(["serve", "--config", "botbridge.json", "--home", BinaryRunner.repositoryRoot.path,
+                                           "--listen", "127.0.0.1:0"],
+                                          directory: directory, environment: ["FAKE": "http://127.0.0.1:\(fakePort)"])
+            return Gateway(runner: runner, port: try await runner.waitForListeningPort(), directory: directory)
+        }
+
+        func inbound(_ sid: String, from: String, _ text: String) async throws {
+            let form = [("MessageSid", sid), ("AccountSid", "AC_FAKE"), ("From", from), ("To", "whatsapp:+14155238886"),
+                        ("Body", text), ("NumMedia", "0")]
+            let signature = ChannelsEndToEndTests.twilioSignature(url: BotUnavailableEndToEndTests.publicURL + "/channels/wa/webhook", form: form)
+            let answer = try await client.send(HTTPClientRequest(
+                method: "POST", url: "http://127.0.0.1:\(port)/channels/wa/webhook",
+                headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Twilio-Signature", signature)],
+                body: ChannelsEndToEndTests.formBody(form)))
+            #expect(answer.status == 200)
+        }
+
+        /// Stops the gateway and returns each conversation's internal notes and outbound texts, by address.
+        func stop() async throws -> [String: [String]] {
+            runner.signal(SIGTERM)
+            #expect(try await runner.waitForExit() == 0)
+            await client.shutdown()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let pool = try await DatabasePool.open(DatabaseConfiguration(path: directory.appendingPathComponent("botbridge.sqlite").path,
+                                                                         migrations: BridgeSchema.migrations))
+            let rows = try await pool.read { db in
+                try db.query("""
+                    SELECT i.address, m.direction, m.type, m.text, c.bot_unavailable_at FROM messages m
+                    JOIN conversations c ON c.id = m.conversation_id JOIN identities i ON i.id = c.identity_id
+                    WHERE m.direction <> 'inbound' ORDER BY m.conversation_id, m.sequence
+                    """).map { row in
+                    (row.string("address") ?? "", "\(row.string("direction") ?? ""):\(row.string("type") ?? ""):\(row.string("text") ?? "")",
+                     row.int64("bot_unavailable_at"))
+                }
+            }
+            await pool.close()
+            var byAddress: [String: [String]] = [:]
+            for (address, line, outage) in rows {
+                byAddress[address, default: []].append(line)
+                if outage != nil, byAddress[address]?.last != "outage" { byAddress[address, default: []].append("outage") }
+            }
+            return byAddress.mapValues { lines in lines.filter { $0 != "outage" } + (lines.contains("outage") ? ["outage"] : []) }
+        }
+    }
+
+    static func eventually(_ what: String, within: Duration = .seconds(15), _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + within
+        while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(condition(), "\(what)")
+    }
+
+    @Test func aFailingBotGetsOneNoticeAfterItsDelayAndTheOutageEndsWhenItAnswers() async throws {
+        let fake = Fake()
+        fake.statuses.withLock { $0["flaky"] = 500 }
+        let (server, fakePort) = try fake.start()
+        let gateway = try await Gateway.start(config: """
+            {"public_url": "\(Self.publicURL)",
+             "bots": [{"id": "flaky", "adapter": "generic", "url": "${FAKE}/bots/flaky", "mode": "sync",
+                       "unavailable": {"policy": "notify", "after_seconds": 1}}],
+             "channels": [\(Self.channel)]}
+            """, fakePort: fakePort)
+
+        try await gateway.inbound("SM_U_1", from: "whatsapp:+34600111222", "hello?")
+        try await Self.eventually("the first attempt fails") { fake.botCalls.withLock { $0["flaky"] } == 1 }
+        #expect(fake.sends.isEmpty, "no notice before after_seconds")
+        try await Self.eventually("the notice, about a second later") { fake.sends.count == 1 }
+        #expect(fake.sends.first?.contains("our+assistant+is+not+available") == true)
+        // Another message during the same outage: no second notice.
+        try await gateway.inbound("SM_U_2", from: "whatsapp:+34600111222", "anyone there?")
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(fake.sends.count == 1)
+
+        // The bot comes back: the scheduled retry (5 s after the failure) gets the reply out, and
+        // the queued second message follows.
+        fake.statuses.withLock { $0["flaky"] = 200 }
+        try await Self.eventually("both replies after the bot is back", within: .seconds(20)) { fake.sends.count == 3 }
+        #expect(fake.sends.dropFirst().allSatisfy { $0.contains("Back+online") })
+
+        let transcript = try await gateway.stop()
+        await server.shutdown()
+        #expect(transcript["whatsapp:+34600111222"] == [
+            "internal:bot_unavailable:failing",
+            "outbound:text:Sorry, our assistant is not available right now. Your message is safe with us and will be answered as soon as it is back.",
+            "outbound:text:Back online: how can I help?",
+            "outbound:text:Back online: how can I help?",
+        ], "one notice, and the outage mark is cleared (no 'outage' entry)")
+    }
+
+    @Test func aDeadDeliveryNotifiesAtOnceInTheDefaultLocaleOrAsksForAHuman() async throws {
+        let fake = Fake()
+        fake.statuses.withLock { $0["gone"] = 410; $0["down"] = 410 }
+        let (server, fakePort) = try fake.start()
+        let gateway = try await Gateway.start(config: """
+            {"public_url": "\(Self.publicURL)", "default_locale": "fr-CA",
+             "bots": [
+               {"id": "orders", "adapter": "generic", "url": "${FAKE}/bots/gone", "triggers": ["commande"],
+                "unavailable": {"policy": "notify", "after_seconds": 600}},
+               {"id": "main", "adapter": "generic", "url": "${FAKE}/bots/down", "default": true,
+                "unavailable": {"policy": "handoff", "after_seconds": 600}}],
+             "channels": [\(Self.channel)]}
+            """, fakePort: fakePort)
+
+        try await gateway.inbound("SM_D_1", from: "whatsapp:+33600000001", "où est ma commande ?")
+        // 410: dead at once, no waiting for after_seconds; fr-CA falls back to prompts/fr.
+        try await Self.eventually("the French notice") { fake.sends.count == 1 }
+        #expect(fake.sends.first?.contains("notre+assistant+n%27est+pas+disponible") == true)
+
+        try await gateway.inbound("SM_D_2", from: "whatsapp:+33600000002", "bonjour")
+        try await Self.eventually("the main bot is tried") { fake.botCalls.withLock { $0["down"] } == 1 }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(fake.sends.count == 1, "the handoff policy sends no notice of its own")
+
+        let transcript = try await gateway.stop()
+        await server.shutdown()
+        #expect(transcript["whatsapp:+33600000001"]?.first == "internal:bot_unavailable:dead")
+        #expect(transcript["whatsapp:+33600000001"]?.last == "outage")
+        #expect(transcript["whatsapp:+33600000002"] == ["internal:bot_unavailable:dead", "internal:handoff_request:bot_unavailable", "outage"])
+    }
+
+    @Test func badPoliciesAreConfigurationErrors() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-outage-config-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (unavailable, complaint) in [(#"{"policy": "panic"}"#, "bots[0].unavailable.policy"),
+                                         (#"{"after_seconds": 0}"#, "bots[0].unavailable.after_seconds"),
+                                         (#"{"after": 5}"#, "bots[0].unavailable.after")] {
+            let config = #"{"bots": [{"id": "b", "url": "http://127.0.0.1:9/bot", "unavailable": \#(unavailable)}]}"#
+            try Data(config.utf8).write(to: directory.appendingPathComponent("botbridge.json"))
+            let (status, _, stderr) = try await BinaryRunner.run(["serve", "--config", "botbridge.json", "--home", BinaryRunner.repositoryRoot.path,
+                                                                  "--listen", "127.0.0.1:0"], directory: directory)
+            #expect(status != 0)
+            #expect(stderr.contains(complaint), "\(stderr)")
+        }
+    }
+}
