@@ -113,6 +113,23 @@ import Testing
         #expect(messages[1]["id"] as? String == (sentEntry["message_ids"] as? [String])?.first)
         #expect(messages[1]["dispatch_id"] as? String == answer["dispatch_id"] as? String)
 
+        // A key limited to 1 request/s (2 s of burst): the third call at once is 429 in Braze's
+        // shape, with Retry-After and the rate headers, and sends nothing.
+        let slow = try await BinaryRunner.createKey(db: "braze.sqlite", directory: directory, scopes: "campaigns.trigger.send", rate: "1")
+        let noRecipients = #"{"campaign_id": "bot-reply", "recipients": [{"external_user_id": "nobody-here"}]}"#
+        #expect(try await trigger(noRecipients, key: slow).status == 201)
+        #expect(try await trigger(noRecipients, key: slow).status == 201)
+        let limited = try await trigger(recipe, key: slow)
+        #expect(limited.status == 429)
+        #expect(limited.header("Retry-After") == "1")
+        #expect(limited.header("X-RateLimit-Limit") == "2")
+        #expect(limited.header("X-RateLimit-Remaining") == "0")
+        let limitedBody = try #require(try JSONSerialization.jsonObject(with: Data(limited.body)) as? [String: Any])
+        #expect((limitedBody["message"] as? String)?.contains("rate limit") == true)
+        #expect(limitedBody["errors"] is [Any])
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(sends.withLock { $0.count } == 2, "the limited call sent nothing")
+
         gateway.signal(SIGTERM)
         #expect(try await gateway.waitForExit() == 0)
         await client.shutdown()
