@@ -32,6 +32,8 @@ let package = Package(
         .executableTarget(name: "client-load", dependencies: ["HTTPClient"], path: "bench/ClientLoad", swiftSettings: strict),
         // Benchmark only (bench/outbox.sh): outbox throughput and group commit. Not a product.
         .executableTarget(name: "outbox-load", dependencies: ["Bridge", "Storage", "Signing", "HTTPClient"], path: "bench/OutboxLoad", swiftSettings: strict),
+        // Benchmark only (bench/roundtrip.sh): inbound webhook → sync bot → provider, end to end. Not a product.
+        .executableTarget(name: "roundtrip-load", dependencies: ["HTTP", "HTTPClient", "Signing"], path: "bench/RoundTripLoad", swiftSettings: strict),
 
         .testTarget(name: "LoggingTests", dependencies: ["Logging"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Logging"], swiftSettings: strict),

@@ -28,9 +28,13 @@ public final class BotReplies: Sendable {
     public func target(for bot: Bot) -> DeliveryTarget {
         var target = bot.target
         let mapping = bot.mode.readsAnswer ? bot.adapter.reply : nil
-        target.onDelivered = { [self] db, delivery, response in
-            try BotOutages.recovered(conversationID: delivery.conversationID, in: db)
-            if let mapping { try self.apply(response.body, mapping: mapping, bot: bot, delivery: delivery, in: db) }
+        target.onDelivered = { [self] delivery, response in
+            // Parsed here, off the database thread; a reply that does not parse still ends the outage.
+            let reply = Result { try mapping.map { try BotReply.parse(response.body, mapping: $0, botID: bot.id) } }
+            return { db in
+                try BotOutages.recovered(conversationID: delivery.conversationID, in: db)
+                if let reply = try reply.get() { try self.apply(reply, bot: bot, delivery: delivery, in: db) }
+            }
         }
         target.onGaveUp = { [self] db, deliveries in
             let applied = try outages.gaveUp(deliveries, bot: bot, in: db)
@@ -43,9 +47,8 @@ public final class BotReplies: Sendable {
         return target
     }
 
-    func apply(_ body: [UInt8], mapping: BotReplyMapping, bot: Bot, delivery: Delivery, in db: Database) throws {
+    func apply(_ reply: BotReply, bot: Bot, delivery: Delivery, in db: Database) throws {
         guard let conversationID = delivery.conversationID else { return }
-        let reply = try BotReply.parse(body, mapping: mapping, botID: bot.id)
         guard let row = try db.queryRow("SELECT channel, state, user_id, identity_id FROM conversations WHERE id = ?", conversationID),
               let channelID = row.string("channel"), let userID = row.int64("user_id") else { return }
         let now = clock.now()

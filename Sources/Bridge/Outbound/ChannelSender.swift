@@ -83,23 +83,27 @@ public struct ChannelSender: Sendable {
         }
         let path = messageIDPath
         target = DeliveryTarget(id: "channel:\(channelID)", kind: .channel, headers: headers,
-                                onDelivered: { db, delivery, response in
-                                    try ChannelSender.recordAccepted(delivery, response: response, messageIDPath: path, in: db)
+                                onDelivered: { delivery, response in
+                                    ChannelSender.recordAccepted(delivery, response: response, messageIDPath: path)
                                 })
     }
 
     /// The provider accepted the message: keep its id (status callbacks name it) and mark it sent.
-    static func recordAccepted(_ delivery: Delivery, response: HTTPClientResponse, messageIDPath: ValuePath?, in db: Database) throws {
-        guard let messageID = delivery.messageID else { return }
+    /// The answer is read before the transaction; the returned write records it.
+    static func recordAccepted(_ delivery: Delivery, response: HTTPClientResponse, messageIDPath: ValuePath?) -> DeliveredWrite? {
+        guard let messageID = delivery.messageID else { return nil }
         var providerID: String?
         if let messageIDPath, let value = try? TemplateValue(jsonData: Data(response.body)) {
             providerID = messageIDPath.text(in: ValuePath.Match(value: value, enclosing: []))
         }
-        try db.run("""
-            UPDATE messages SET provider_message_id = coalesce(?1, provider_message_id),
-                   status = CASE WHEN status IN ('queued') THEN 'sent' ELSE status END, status_at = ?2
-            WHERE id = ?3
-            """, providerID, delivery.updatedAt, messageID)
+        let (statusAt, accepted) = (delivery.updatedAt, providerID)
+        return { db in
+            try db.run("""
+                UPDATE messages SET provider_message_id = coalesce(?1, provider_message_id),
+                       status = CASE WHEN status IN ('queued') THEN 'sent' ELSE status END, status_at = ?2
+                WHERE id = ?3
+                """, accepted, statusAt, messageID)
+        }
     }
 
     /// The provider request for one message part.

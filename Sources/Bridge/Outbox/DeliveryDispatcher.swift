@@ -246,16 +246,22 @@ public final class DeliveryDispatcher: Sendable {
                             response: HTTPClientResponse?) async throws {
         let now = clock.now()
         let jitter = random()
-        let onDelivered = target?.onDelivered
+        // The answer is read here, on the cooperative pool; only its writes go to the database thread.
+        let followUp: Result<DeliveredWrite?, any Error>
+        if case .delivered = outcome, let onDelivered = target?.onDelivered, let response {
+            followUp = Result { try onDelivered(delivery, response) }
+        } else {
+            followUp = .success(nil)
+        }
         do {
             let final = try await pool.write { db -> DeliveryFate in
                 switch outcome {
                 case .delivered(let status):
                     var error: String?
-                    if let onDelivered, let response {
-                        do { try db.savepoint { db in try onDelivered(db, delivery, response) } } catch let failure {
-                            error = "receiver answered \(status) but its reply was not processed: \(failure)"
-                        }
+                    do {
+                        if let write = try followUp.get() { try db.savepoint { db in try write(db) } }
+                    } catch let failure {
+                        error = "receiver answered \(status) but its reply was not processed: \(failure)"
                     }
                     try Outbox.markDone(delivery.id, status: status, in: db, now: now)
                     if let error { try db.run("UPDATE deliveries SET last_error = ? WHERE id = ?", error, delivery.id) }

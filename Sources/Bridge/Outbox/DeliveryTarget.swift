@@ -14,9 +14,11 @@ public struct DeliveryTarget: Sendable {
     public var headers: [DeliveryHeader]
     /// Overrides the kind's timeout.
     public var timeout: Duration?
-    /// Runs in the transaction that marks the delivery done, with the receiver's answer (a bot's
-    /// synchronous reply becomes messages here). Throwing keeps the delivery for a retry.
-    public var onDelivered: (@Sendable (Database, Delivery, HTTPClientResponse) throws -> Void)?
+    /// Reads the receiver's answer to a successful attempt (a bot's synchronous reply), off the
+    /// database thread, and returns what to write about it in the transaction that marks the
+    /// delivery done (nil: nothing). Throwing, or a write that throws, marks the delivery done
+    /// with the reason in `last_error`: the receiver did get it.
+    public var onDelivered: (@Sendable (Delivery, HTTPClientResponse) throws -> DeliveredWrite?)?
     /// Runs in the transaction that gives up on deliveries (dead after the last retry, refused
     /// as unsendable, or stopped because the target answered 410 Gone, in which case every
     /// delivery the 410 stopped is passed). A bot's unavailable policy starts here. Throwing is
@@ -28,7 +30,7 @@ public struct DeliveryTarget: Sendable {
 
     public init(id: String, kind: DeliveryKind, signingSecret: StandardWebhooks.Secret? = nil, headers: [DeliveryHeader] = [],
                 timeout: Duration? = nil,
-                onDelivered: (@Sendable (Database, Delivery, HTTPClientResponse) throws -> Void)? = nil,
+                onDelivered: (@Sendable (Delivery, HTTPClientResponse) throws -> DeliveredWrite?)? = nil,
                 onGaveUp: (@Sendable (Database, [Delivery]) throws -> Void)? = nil,
                 afterCommit: (@Sendable (Delivery) -> Void)? = nil) {
         self.id = id
@@ -41,6 +43,9 @@ public struct DeliveryTarget: Sendable {
         self.afterCommit = afterCommit
     }
 }
+
+/// A write that follows a successful delivery, run in the transaction that marks it done.
+public typealias DeliveredWrite = @Sendable (Database) throws -> Void
 
 /// Timeout and retry schedule for one kind of delivery.
 public struct DeliveryPolicy: Sendable, Equatable {
