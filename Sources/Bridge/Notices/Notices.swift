@@ -15,9 +15,10 @@ public struct Notices: Sendable {
         case botUnavailable = "bot-unavailable"
         case handoffCreated = "handoff-created"
         case agentJoined = "agent-joined"
-        case resolved = "resolved"
+        case handoffResolved = "handoff-resolved"
         case noAgentAvailable = "no-agent-available"
-        case sessionWindowClosed = "session-window-closed"
+        case fallback = "fallback"
+        case windowClosed = "window-closed"
     }
 
     /// Templates by notice, then by locale folder name.
