@@ -42,6 +42,7 @@ enum ExitStatus {
     static let success: Int32 = 0
     static let failure: Int32 = 1
     static let usage: Int32 = 64
+    static let dataError: Int32 = 65
     static let unavailable: Int32 = 69
     static let config: Int32 = 78
 }

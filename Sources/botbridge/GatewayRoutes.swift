@@ -32,6 +32,7 @@ struct GatewayRoutes {
                                      contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         DeliveryRoutes.register(on: &router, pool: pool, dispatcher: dispatcher, clock: clock, auth: auth)
+        KnowledgeBaseRoutes.register(on: &router, pool: pool, auth: auth)
         let webChat = WebChatRoutes(configuration: configuration, pool: pool, dispatcher: dispatcher, hub: webChatHub, clock: clock)
         webChat.register(on: &router)
         ChannelRoutes.register(on: &router, configuration: configuration, pool: pool, dispatcher: dispatcher, clock: clock,

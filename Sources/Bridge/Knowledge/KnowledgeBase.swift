@@ -1,0 +1,259 @@
+import Foundation
+import Storage
+
+/// One knowledge-base article. `id` (a slug) and `locale` name it: importing the same pair again
+/// replaces it.
+public struct Article: Sendable, Equatable, Codable {
+    public var id: String
+    public var locale: String
+    public var title: String
+    public var body: String
+    public var url: String?
+    public var tags: [String]
+
+    public init(id: String, locale: String, title: String, body: String, url: String? = nil, tags: [String] = []) {
+        self.id = id
+        self.locale = locale
+        self.title = title
+        self.body = body
+        self.url = url
+        self.tags = tags
+    }
+}
+
+/// A search hit: the article, a short excerpt around the match, and its BM25 score (higher is
+/// better; SQLite's bm25() is negated so that larger means more relevant).
+public struct ArticleMatch: Sendable, Equatable {
+    public var article: Article
+    public var excerpt: String
+    public var score: Double
+}
+
+/// Why articles could not be read.
+public struct KnowledgeBaseError: Error, Equatable, CustomStringConvertible {
+    public var file: String
+    public var message: String
+    public var description: String { "\(file): \(message)" }
+}
+
+/// The knowledge base: articles in `kb_articles` with an FTS5 index (`unicode61
+/// remove_diacritics 2`, so "retour" finds "Retours" and "reembolso" finds "reembolsó"),
+/// ranked by BM25 with the title weighing most, then tags, then the body.
+public enum KnowledgeBase {
+    /// Inserts or replaces articles by (id, locale). Returns how many were new and how many changed.
+    @discardableResult
+    public static func upsert(_ articles: [Article], in db: Database, now: Int64) throws -> (added: Int, updated: Int, unchanged: Int) {
+        var counts = (added: 0, updated: 0, unchanged: 0)
+        for article in articles {
+            let tags = article.tags.joined(separator: ", ")
+            if let row = try db.queryRow("SELECT id, title, body, url, tags FROM kb_articles WHERE slug = ? AND locale = ?", article.id, article.locale) {
+                if row.string("title") == article.title, row.string("body") == article.body, row.string("url") == article.url,
+                   row.string("tags") == tags {
+                    counts.unchanged += 1
+                    continue
+                }
+                try db.run("UPDATE kb_articles SET title = ?, body = ?, url = ?, tags = ?, updated_at = ? WHERE id = ?",
+                           article.title, article.body, article.url, tags, now, row.int64("id"))
+                counts.updated += 1
+            } else {
+                try db.run("INSERT INTO kb_articles (slug, locale, title, body, url, tags, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           article.id, article.locale, article.title, article.body, article.url, tags, now)
+                counts.added += 1
+            }
+        }
+        return counts
+    }
+
+    /// The FTS5 query for free text: each word quoted (no FTS syntax gets through), joined by OR
+    /// so that BM25 ranks articles by how many of the rarer words they share. Nil when the text
+    /// has no word of two characters or more.
+    static func ftsQuery(_ text: String) -> String? {
+        var words: [String] = []
+        var seen = Set<String>()
+        var current = ""
+        func flush() {
+            defer { current = "" }
+            let word = current.lowercased()
+            guard word.count >= 2, !stopWords.contains(word.folding(options: .diacriticInsensitive, locale: nil)), seen.insert(word).inserted
+            else { return }
+            words.append("\"\(word)\"")
+        }
+        for character in text {
+            if character.isLetter || character.isNumber { current.append(character) } else { flush() }
+        }
+        flush()
+        guard !words.isEmpty else { return nil }
+        return words.prefix(32).joined(separator: " OR ")
+    }
+
+    /// Words too common to say anything about an article, in the shipped languages.
+    static let stopWords: Set<String> = [
+        "the", "and", "for", "you", "your", "my", "me", "is", "are", "to", "of", "in", "on", "it", "do", "can", "how", "what", "an",
+        "le", "la", "les", "de", "des", "du", "un", "une", "et", "je", "mon", "ma", "mes", "est", "pour", "que", "qui", "en", "au",
+        "el", "los", "las", "del", "por", "con", "mi", "es", "como", "una", "der", "die", "das", "und", "ich", "ist", "mein", "wie",
+        "ein", "eine", "os", "as", "da", "meu", "minha", "um", "uma", "com", "para",
+    ]
+
+    /// Articles matching `text`, best first. With a locale, only that locale's articles (an
+    /// exact match such as `fr-CA`, else its language `fr`); without, all.
+    public static func search(_ text: String, locale: String? = nil, limit: Int = 5, in db: Database) throws -> [ArticleMatch] {
+        guard let query = ftsQuery(text), limit > 0 else { return [] }
+        var locales: [String] = []
+        if let locale, !locale.isEmpty {
+            locales = [locale]
+            let language = Notices.language(of: locale)
+            if language != locale { locales.append(language) }
+        }
+        let filter = locales.isEmpty ? "" : "AND a.locale IN (\(locales.map { _ in "?" }.joined(separator: ", ")))"
+        let arguments: [any SQLValueConvertible] = [query] + locales + [min(limit, 50)]
+        let rows = try db.query("""
+            SELECT a.slug, a.locale, a.title, a.body, a.url, a.tags,
+                   snippet(kb_articles_fts, 1, '', '', '…', 20) AS excerpt,
+                   -bm25(kb_articles_fts, 5.0, 1.0, 3.0) AS score
+            FROM kb_articles_fts JOIN kb_articles a ON a.id = kb_articles_fts.rowid
+            WHERE kb_articles_fts MATCH ? \(filter)
+            ORDER BY bm25(kb_articles_fts, 5.0, 1.0, 3.0) LIMIT ?
+            """, arguments: arguments)
+        return rows.map { row in
+            ArticleMatch(article: Article(row: row), excerpt: plain(row.string("excerpt") ?? ""), score: row.double("score") ?? 0)
+        }
+    }
+
+    /// An excerpt as plain text on one line: Markdown emphasis and headings dropped, whitespace collapsed.
+    static func plain(_ text: String) -> String {
+        text.replacingOccurrences(of: "**", with: "").replacingOccurrences(of: "__", with: "").replacingOccurrences(of: "#", with: "")
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    /// How many articles there are per locale.
+    public static func counts(in db: Database) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for row in try db.query("SELECT locale, count(*) AS n FROM kb_articles GROUP BY locale") {
+            counts[row.string("locale") ?? ""] = row.int("n") ?? 0
+        }
+        return counts
+    }
+
+    // MARK: - Reading articles from files
+
+    /// Reads articles from a JSON file (an array of articles, or `{"articles": [...]}`), a
+    /// Markdown file with front matter, or a folder of such files (recursively, in name order;
+    /// `README.md` files are skipped).
+    public static func read(path: String) throws(KnowledgeBaseError) -> [Article] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw KnowledgeBaseError(file: path, message: "no such file or folder")
+        }
+        if !isDirectory.boolValue { return try readFile(path) }
+        guard let enumerator = FileManager.default.enumerator(atPath: path) else {
+            throw KnowledgeBaseError(file: path, message: "cannot list the folder")
+        }
+        var files: [String] = []
+        for case let name as String in enumerator where name.hasSuffix(".md") || name.hasSuffix(".json") {
+            // A folder's README describes it; it is not an article.
+            if (name.split(separator: "/").last ?? "").lowercased() == "readme.md" { continue }
+            files.append(name)
+        }
+        var articles: [Article] = []
+        for name in files.sorted() { articles += try readFile(path + "/" + name) }
+        var seen = Set<String>()
+        for article in articles where !seen.insert(article.id + "\u{0}" + article.locale).inserted {
+            throw KnowledgeBaseError(file: path, message: "article '\(article.id)' (\(article.locale)) appears twice")
+        }
+        return articles
+    }
+
+    static func readFile(_ path: String) throws(KnowledgeBaseError) -> [Article] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw KnowledgeBaseError(file: path, message: "cannot read the file") }
+        if path.hasSuffix(".json") {
+            let decoded: Any
+            do { decoded = try JSONSerialization.jsonObject(with: data) } catch {
+                throw KnowledgeBaseError(file: path, message: "is not valid JSON")
+            }
+            let list = (decoded as? [Any]) ?? ((decoded as? [String: Any])?["articles"] as? [Any])
+            guard let list else { throw KnowledgeBaseError(file: path, message: "must be a list of articles or {\"articles\": [...]}") }
+            var articles: [Article] = []
+            for (index, element) in list.enumerated() {
+                guard let object = element as? [String: Any] else {
+                    throw KnowledgeBaseError(file: path, message: "articles[\(index)] must be an object")
+                }
+                var fields: [String: String] = [:]
+                for (key, value) in object {
+                    if let text = value as? String { fields[key] = text }
+                    if key == "tags", let tags = value as? [String] { fields[key] = tags.joined(separator: ",") }
+                }
+                articles.append(try article(fields, body: fields["body"] ?? "", file: "\(path) articles[\(index)]"))
+            }
+            return articles
+        }
+        let text = String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n")
+        guard text.hasPrefix("---\n"), let end = text.range(of: "\n---\n", range: text.index(text.startIndex, offsetBy: 3)..<text.endIndex) ??
+                text.range(of: "\n---", range: text.index(text.startIndex, offsetBy: 3)..<text.endIndex) else {
+            throw KnowledgeBaseError(file: path, message: "must start with a front-matter block between '---' lines (id, locale, title, url, tags)")
+        }
+        var fields: [String: String] = [:]
+        for line in text[text.index(text.startIndex, offsetBy: 4)..<end.lowerBound].split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":") else {
+                throw KnowledgeBaseError(file: path, message: "front-matter line '\(line)' is not 'name: value'")
+            }
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            fields[line[..<colon].trimmingCharacters(in: .whitespaces)] = value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"")
+                ? String(value.dropFirst().dropLast()) : value
+        }
+        if fields["id"] == nil {
+            fields["id"] = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        }
+        let body = String(text[end.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines)
+        return [try article(fields, body: body, file: path)]
+    }
+
+    static func article(_ fields: [String: String], body: String, file: String) throws(KnowledgeBaseError) -> Article {
+        let known: Set<String> = ["id", "locale", "title", "body", "url", "tags"]
+        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
+            throw KnowledgeBaseError(file: file, message: "unknown field '\(unknown)' (known: \(known.sorted().joined(separator: ", ")))")
+        }
+        guard let id = fields["id"], !id.isEmpty, id.count <= 200,
+              id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+            throw KnowledgeBaseError(file: file, message: "'id' must be 1-200 letters, digits, '-', '_' or '.'")
+        }
+        guard let locale = fields["locale"], !locale.isEmpty, locale.count <= 35 else {
+            throw KnowledgeBaseError(file: file, message: "'locale' is required (en, fr, pt-BR...)")
+        }
+        guard let title = fields["title"]?.trimmingCharacters(in: .whitespaces), !title.isEmpty else {
+            throw KnowledgeBaseError(file: file, message: "'title' is required")
+        }
+        guard !body.isEmpty else { throw KnowledgeBaseError(file: file, message: "the article has no body") }
+        if let url = fields["url"], !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw KnowledgeBaseError(file: file, message: "'url' must be an http(s) URL")
+        }
+        let tags = (fields["tags"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return Article(id: id, locale: locale, title: title, body: body, url: fields["url"].flatMap { $0.isEmpty ? nil : $0 }, tags: tags)
+    }
+}
+
+extension Article {
+    init(row: Row) {
+        self.init(id: row.string("slug") ?? "", locale: row.string("locale") ?? "", title: row.string("title") ?? "",
+                  body: row.string("body") ?? "", url: row.string("url"),
+                  tags: (row.string("tags") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+    }
+}
+
+/// An article as suggested to users, agents and bots: `{"id","locale","title","url","excerpt","score"}`.
+public struct ArticleSuggestion: Sendable, Equatable, Codable {
+    public var id: String
+    public var locale: String
+    public var title: String
+    public var url: String?
+    public var excerpt: String
+    public var score: Double
+
+    public init(_ match: ArticleMatch) {
+        id = match.article.id
+        locale = match.article.locale
+        title = match.article.title
+        url = match.article.url
+        excerpt = match.excerpt
+        score = (match.score * 1000).rounded() / 1000
+    }
+}

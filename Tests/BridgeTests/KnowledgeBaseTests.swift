@@ -1,0 +1,127 @@
+import Foundation
+import Storage
+import Testing
+@testable import Bridge
+
+/// The knowledge base on a real SQLite file with the shipped sample (`examples/kb`): BM25
+/// ranking, accent and case folding, locale filters, hostile queries, idempotent imports and
+/// clear errors for bad article files.
+@Suite struct KnowledgeBaseTests {
+    static let sample: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.appendingPathComponent("examples/kb").path
+    }()
+
+    func withSample(_ body: (DatabasePool) async throws -> Void) async throws {
+        let directory = NSTemporaryDirectory() + "botbridge-kb-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pool = try await DatabasePool.open(DatabaseConfiguration(path: directory + "/kb.sqlite", migrations: BridgeSchema.migrations))
+        let articles = try KnowledgeBase.read(path: Self.sample)
+        _ = try await pool.write { db in try KnowledgeBase.upsert(articles, in: db, now: 1) }
+        do { try await body(pool) } catch {
+            await pool.close()
+            throw error
+        }
+        await pool.close()
+    }
+
+    func top(_ pool: DatabasePool, _ query: String, locale: String? = nil) async throws -> [String] {
+        try await pool.read { db in try KnowledgeBase.search(query, locale: locale, limit: 3, in: db) }.map { "\($0.article.locale)/\($0.article.id)" }
+    }
+
+    @Test func theSampleHasBothLocalesAndImportsIdempotently() async throws {
+        try await withSample { pool in
+            #expect(try await pool.read { db in try KnowledgeBase.counts(in: db) } == ["en": 6, "fr": 6])
+            let again = try KnowledgeBase.read(path: Self.sample)
+            let counts = try await pool.write { db in try KnowledgeBase.upsert(again, in: db, now: 2) }
+            #expect(counts.added == 0 && counts.updated == 0 && counts.unchanged == 12)
+            var edited = again[0]
+            edited.title += " (updated)"
+            let changed = edited
+            let second = try await pool.write { db in try KnowledgeBase.upsert([changed], in: db, now: 3) }
+            #expect(second.updated == 1)
+            #expect(try await pool.read { db in try db.scalar("SELECT count(*) FROM kb_articles").int } == 12)
+            // The FTS index follows the update.
+            #expect(try await top(pool, "updated").first == "\(changed.locale)/\(changed.id)")
+        }
+    }
+
+    @Test(arguments: [
+        ("how do I return an item", "en", "en/return-item"),
+        ("where is my parcel", "en", "en/track-order"),
+        ("which payment methods", "en", "en/payment-methods"),
+        ("je veux retourner un article", "fr", "fr/return-item"),
+        ("RETOURNER", "fr", "fr/return-item"),
+        ("quand serai-je rembourse", "fr", "fr/refund-status"),      // no accent in the query
+        ("délais de livraison", "fr-CA", "fr/delivery-times"),       // fr-CA falls back to fr
+        ("annuler ma commande", "fr", "fr/cancel-order"),
+    ])
+    func bestMatches(query: String, locale: String, expected: String) async throws {
+        try await withSample { pool in
+            let best = try await top(pool, query, locale: locale).first
+            #expect(best == expected, "\(query)")
+        }
+    }
+
+    @Test func aLocaleFilterKeepsOtherLanguagesOut() async throws {
+        try await withSample { pool in
+            let french = try await top(pool, "parcel tracking colis suivi", locale: "fr")
+            #expect(!french.isEmpty && french.allSatisfy { $0.hasPrefix("fr/") })
+            let any = try await top(pool, "parcel tracking colis suivi")
+            #expect(Set(any.map { String($0.prefix(2)) }) == ["en", "fr"])
+            #expect(try await top(pool, "return", locale: "de").isEmpty)
+        }
+    }
+
+    @Test(arguments: ["\"", "\"return", "return*", "NEAR(return item)", "return OR", "-return", "title:return", "^return",
+                      "return AND NOT item", "(((", "🙂🙂", "", "a", "'; DROP TABLE kb_articles; --"])
+    func hostileQueriesNeverFail(query: String) async throws {
+        try await withSample { pool in
+            _ = try await top(pool, query)
+            #expect(try await pool.read { db in try db.scalar("SELECT count(*) FROM kb_articles").int } == 12)
+        }
+    }
+
+    @Test func excerptsAreOneLineOfPlainText() async throws {
+        try await withSample { pool in
+            let match = try #require(try await pool.read { db in try KnowledgeBase.search("My orders return label", locale: "en", in: db) }.first)
+            #expect(!match.excerpt.contains("\n") && !match.excerpt.contains("**"))
+            #expect(match.score > 0)
+        }
+    }
+
+    @Test func badArticleFilesAreClearErrors() throws {
+        let directory = NSTemporaryDirectory() + "botbridge-kb-bad-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let cases: [(String, String, String)] = [
+            ("a.md", "no front matter", "front-matter block"),
+            ("b.md", "---\nlocale: en\ntitle: T\n---\n", "no body"),
+            ("c.md", "---\nlocale: en\n---\nbody", "'title' is required"),
+            ("d.md", "---\ntitle: T\n---\nbody", "'locale' is required"),
+            ("e.md", "---\nlocale: en\ntitle: T\ncolour: red\n---\nbody", "unknown field 'colour'"),
+            ("f.md", "---\nlocale: en\ntitle: T\nurl: ftp://x\n---\nbody", "http(s)"),
+            ("g.json", "{\"not\": 1}", "list of articles"),
+            ("h.json", "[{\"id\": \"bad id\", \"locale\": \"en\", \"title\": \"T\", \"body\": \"b\"}]", "'id' must be"),
+            ("i.json", "nope", "not valid JSON"),
+        ]
+        for (name, text, complaint) in cases {
+            let path = directory + "/" + name
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            do { _ = try KnowledgeBase.read(path: path); Issue.record("\(name) was accepted") } catch {
+                #expect(error.description.contains(complaint), "\(name): \(error)")
+            }
+        }
+        // A folder where two files give the same id and locale.
+        let folder = directory + "/twice"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for name in ["one.md", "two.md"] {
+            try Data("---\nid: same\nlocale: en\ntitle: T\n---\nbody".utf8).write(to: URL(fileURLWithPath: folder + "/" + name))
+        }
+        do { _ = try KnowledgeBase.read(path: folder); Issue.record("expected an error") } catch {
+            #expect(error.description.contains("appears twice"))
+        }
+    }
+}
