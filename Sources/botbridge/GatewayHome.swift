@@ -23,12 +23,14 @@ struct GatewayHome {
     /// The `public_url`, `bots` and `channels` of a configuration object, resolved against the
     /// adapters found here. Adapters are read only when the configuration uses them.
     func loadConfiguration(_ object: [String: Any], file: String, defaultPublicURL: String) throws(GatewayHomeError) -> GatewayConfiguration {
-        let needsAdapters = object["channels"] != nil || object["bots"] != nil || object["campaigns"] != nil
+        let needsAdapters = object["channels"] != nil || object["bots"] != nil || object["campaigns"] != nil || object["contact_centers"] != nil
         do {
             let channelAdapters = needsAdapters ? try ChannelAdapterCatalog.load(directory: path + "/adapters/channels") : ChannelAdapterCatalog()
             let botAdapters = needsAdapters ? try BotAdapter.loadAll(directory: path + "/adapters/bots") : [:]
+            let centers = object["contact_centers"] != nil ? try ContactCenterAdapter.loadAll(directory: path + "/adapters/contact-centers") : [:]
             return try GatewayConfiguration.load(object, channelAdapters: channelAdapters, botAdapters: botAdapters,
-                                                 defaultPublicURL: defaultPublicURL, promptsDirectory: path + "/prompts")
+                                                 defaultPublicURL: defaultPublicURL, promptsDirectory: path + "/prompts",
+                                                 contactCenterAdapters: centers)
         } catch let error as AdapterError {
             throw GatewayHomeError(message: error.description)
         } catch {

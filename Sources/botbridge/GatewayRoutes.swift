@@ -33,6 +33,8 @@ struct GatewayRoutes {
         }
         DeliveryRoutes.register(on: &router, pool: pool, dispatcher: dispatcher, clock: clock, auth: auth)
         KnowledgeBaseRoutes.register(on: &router, pool: pool, auth: auth)
+        ContactCenterRoutes.register(on: &router, configuration: configuration, pool: pool, dispatcher: dispatcher, clock: clock,
+                                     webChatHub: webChatHub)
         let webChat = WebChatRoutes(configuration: configuration, pool: pool, dispatcher: dispatcher, hub: webChatHub, clock: clock)
         webChat.register(on: &router)
         ChannelRoutes.register(on: &router, configuration: configuration, pool: pool, dispatcher: dispatcher, clock: clock,

@@ -128,6 +128,7 @@ struct ServeCommand: Command {
         let botReplies = BotReplies(configuration: gatewayConfiguration, hub: webChatHub, clock: clock, outages: outages)
         var targets: [DeliveryTarget] = gatewayConfiguration.bots.values.map(botReplies.target(for:))
             + gatewayConfiguration.channels.values.compactMap { $0.sender?.target }
+            + gatewayConfiguration.contactCenters.values.map(\.target)
         if devOutboxURL != nil { targets.append(DeliveryTarget(id: GatewayRoutes.devOutboxTarget, kind: .webhook)) }
         let dispatcher = DeliveryDispatcher(pool: pool, client: client, targets: DeliveryTargets(targets), clock: clock,
                                             logger: logger)

@@ -8,7 +8,7 @@ import Testing
 
 /// A bot that cannot be reached, through the real binary: the conversation follows the bot's
 /// `unavailable` policy once per outage — a notice in the user's locale after the bot has been
-/// failing for `after_seconds`, at once when its delivery dies, or a handoff request — and the
+/// failing for `after_seconds`, at once when its delivery dies, or a handoff to people — and the
 /// outage ends when the bot answers again.
 @Suite struct BotUnavailableEndToEndTests {
     static let publicURL = "https://gw.example.test"
@@ -168,14 +168,20 @@ import Testing
 
         try await gateway.inbound("SM_D_2", from: "whatsapp:+33600000002", "bonjour")
         try await Self.eventually("the main bot is tried") { fake.botCalls.withLock { $0["down"] } == 1 }
-        try await Task.sleep(for: .milliseconds(500))
-        #expect(fake.sends.count == 1, "the handoff policy sends no notice of its own")
+        // The handoff policy opens a case and tells the user, in French, that a person is coming.
+        try await Self.eventually("the handoff-created notice") { fake.sends.count == 2 }
+        #expect(fake.sends.last?.contains("je+vous+mets+en+relation+avec+un+conseiller") == true)
 
         let transcript = try await gateway.stop()
         await server.shutdown()
         #expect(transcript["whatsapp:+33600000001"]?.first == "internal:bot_unavailable:dead")
         #expect(transcript["whatsapp:+33600000001"]?.last == "outage")
-        #expect(transcript["whatsapp:+33600000002"] == ["internal:bot_unavailable:dead", "internal:handoff_request:bot_unavailable", "outage"])
+        let handedOff = try #require(transcript["whatsapp:+33600000002"])
+        #expect(handedOff.count == 4)
+        #expect(handedOff.first == "internal:bot_unavailable:dead")
+        #expect(handedOff.dropFirst().first == "internal:state_changed:bot_unavailable", "bot → queued, reason bot_unavailable")
+        #expect(handedOff.dropFirst(2).first?.hasPrefix("outbound:text:Merci, je vous mets en relation avec un conseiller (dossier case_") == true)
+        #expect(handedOff.last == "outage")
     }
 
     @Test func badPoliciesAreConfigurationErrors() async throws {

@@ -23,7 +23,8 @@ public enum ChannelRoutes {
             if !items.isEmpty {
                 let statusWords = channel.adapter.statuses
                 let result = try await pool.write { db in
-                    try Ingest.apply(items, channel: channel.id, statusWords: statusWords, router: channel.router, in: db, now: now)
+                    try Ingest.apply(items, channel: channel.id, statusWords: statusWords, router: channel.router,
+                                     configuration: configuration, in: db, now: now)
                 }
                 if result.deliveries > 0 { dispatcher.notify() }
                 context.logger.debug("webhook ingested", [("channel", channel.id), ("stored", String(result.stored.count)),

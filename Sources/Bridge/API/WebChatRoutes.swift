@@ -137,9 +137,9 @@ public struct WebChatRoutes: Sendable {
             item.fields["display_name"] = nil
             if item["locale"] == nil, let locale = session.locale { item.fields["locale"] = locale }
             let now = clock.now()
-            let (router, message) = (channel.router, item)
+            let (router, message, configuration) = (channel.router, item, self.configuration)
             let result = try await pool.write { db in
-                try Ingest.apply([message], channel: channel.id, router: router, in: db, now: now)
+                try Ingest.apply([message], channel: channel.id, router: router, configuration: configuration, in: db, now: now)
             }
             if result.deliveries > 0 { dispatcher.notify() }
             guard let stored = result.stored.first else { return .json(PostAnswer(duplicate: true)) }

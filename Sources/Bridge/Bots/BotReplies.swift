@@ -60,14 +60,34 @@ public final class BotReplies: Sendable {
             _ = try Outbound.send(message, conversationID: conversationID, sender: channel.sender, publicURL: configuration.publicURL,
                                   in: db, now: now)
         }
+        var handedOff = false
         if let handoff = reply.handoff {
-            try Outbound.note(conversationID: conversationID, type: "handoff_request", text: handoff.reason,
-                              payload: .object(["bot": .string(bot.id), "skills": .array(handoff.skills.map(TemplateValue.string)),
-                                                "confidence": reply.confidence.map(TemplateValue.double) ?? .null]),
-                              in: db, now: now)
+            let signal = EscalationSignal(detector: "bot_handoff", reason: handoff.reason, skills: handoff.skills)
+            handedOff = try Handoff.start(conversationID: conversationID, signal: signal, configuration: configuration, in: db, now: now) != nil
+        } else if let threshold = configuration.escalation.minConfidence, let confidence = reply.confidence, confidence < threshold {
+            let signal = EscalationSignal(detector: "low_confidence", reason: "the bot's confidence \(confidence) is below \(threshold)")
+            handedOff = try Handoff.start(conversationID: conversationID, signal: signal, configuration: configuration, in: db, now: now) != nil
+        } else if configuration.escalation.fallbacks > 1, !reply.messages.isEmpty,
+                  reply.messages.allSatisfy({ configuration.escalation.isFallback($0.text ?? "") }) {
+            handedOff = try fallbacksInARow(conversationID: conversationID, in: db) >= configuration.escalation.fallbacks
+                && Handoff.start(conversationID: conversationID,
+                                 signal: EscalationSignal(detector: "fallbacks", reason: "the bot did not understand \(configuration.escalation.fallbacks) times in a row"),
+                                 configuration: configuration, in: db, now: now) != nil
         }
-        if channel.sender == nil, !reply.messages.isEmpty, let identity = row.int64("identity_id") {
+        if channel.sender == nil, !reply.messages.isEmpty || handedOff, let identity = row.int64("identity_id") {
             pendingWakeUps.withLock { $0[delivery.id, default: []].append(identity) }
         }
+    }
+
+    /// How many of the bot's latest replies in a row were fallbacks.
+    func fallbacksInARow(conversationID: Int64, in db: Database) throws -> Int {
+        var count = 0
+        for row in try db.query("""
+            SELECT text FROM messages WHERE conversation_id = ? AND author_kind = 'bot' ORDER BY sequence DESC LIMIT ?
+            """, conversationID, configuration.escalation.fallbacks) {
+            guard configuration.escalation.isFallback(row.string("text") ?? "") else { break }
+            count += 1
+        }
+        return count
     }
 }

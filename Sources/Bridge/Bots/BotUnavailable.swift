@@ -96,8 +96,11 @@ public final class BotOutages: Sendable {
                                                       sender: channel?.sender, publicURL: configuration.publicURL, in: db, now: now)
             if sent != nil, channel?.sender == nil { applied.identityToWake = row.int64("identity_id") }
         case .handoff:
-            try Outbound.note(conversationID: conversationID, type: "handoff_request", text: "bot_unavailable",
-                              payload: .object(["bot": .string(bot.id), "skills": .array([]), "confidence": .null]), in: db, now: now)
+            let signal = EscalationSignal(detector: "bot_unavailable", reason: "bot_unavailable")
+            if try Handoff.start(conversationID: conversationID, signal: signal, configuration: configuration, in: db, now: now)?.notice != nil,
+               channel?.sender == nil {
+                applied.identityToWake = row.int64("identity_id")
+            }
         case .ignore:
             break
         }

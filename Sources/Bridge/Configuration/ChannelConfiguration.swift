@@ -36,6 +36,12 @@ public struct GatewayConfiguration: Sendable {
     public var campaigns: [String: Campaign] = [:]
     /// What the gateway itself says to users (`prompts/<locale>/*.liquid`).
     public var notices = Notices()
+    /// Where handoffs go, by id, and the one that takes them (the first configured).
+    public var contactCenters: [String: ContactCenter] = [:]
+    public var contactCenterOrder: [String] = []
+    public var defaultContactCenter: ContactCenter? { contactCenterOrder.first.flatMap { contactCenters[$0] } }
+    /// The escalation detectors (off unless configured, or a contact center is).
+    public var escalation = EscalationDetector.off
 
     public init(publicURL: String = "http://127.0.0.1:8080", channels: [Channel] = [], bots: [Bot] = []) {
         self.publicURL = publicURL
@@ -47,7 +53,8 @@ public struct GatewayConfiguration: Sendable {
     /// Reads the sections from a configuration object whose `${VARS}` are already substituted.
     /// `promptsDirectory` is where bot adapters' system prompts are read (`<dir>/<locale>/<name>.md`).
     public static func load(_ root: [String: Any], channelAdapters: ChannelAdapterCatalog, botAdapters: [String: BotAdapter],
-                            defaultPublicURL: String, promptsDirectory: String? = nil) throws(ConfigurationError) -> GatewayConfiguration {
+                            defaultPublicURL: String, promptsDirectory: String? = nil,
+                            contactCenterAdapters: [String: ContactCenterAdapter] = [:]) throws(ConfigurationError) -> GatewayConfiguration {
         var configuration = GatewayConfiguration(publicURL: defaultPublicURL)
         var defaultLocale = "en"
         if let value = root["default_locale"] {
@@ -81,6 +88,16 @@ public struct GatewayConfiguration: Sendable {
             }
             configuration.channels[channel.id] = channel
         }
+        for (index, object) in try list(root["contact_centers"], "contact_centers").enumerated() {
+            let center = try loadContactCenter(object, field: "contact_centers[\(index)]", adapters: contactCenterAdapters)
+            guard configuration.contactCenters[center.id] == nil else {
+                throw ConfigurationError(field: "contact_centers[\(index)].id", "repeats '\(center.id)'")
+            }
+            configuration.contactCenters[center.id] = center
+            configuration.contactCenterOrder.append(center.id)
+        }
+        configuration.escalation = try loadEscalation(root["escalation"], enabledByDefault: !configuration.contactCenters.isEmpty,
+                                                      promptsDirectory: promptsDirectory)
         for (index, object) in try list(root["campaigns"], "campaigns").enumerated() {
             let campaign = try Campaign.load(object, field: "campaigns[\(index)]", channels: configuration.channels)
             guard configuration.campaigns[campaign.id] == nil else {

@@ -12,8 +12,10 @@ public struct IngestResult: Sendable, Equatable {
     public var statusesApplied = 0
     /// Status items for message ids we never sent (accepted and ignored).
     public var statusesIgnored = 0
-    /// Deliveries written (to the bot, for now).
+    /// Deliveries written (to bots, contact centers, channels).
     public var deliveries = 0
+    /// Handoffs started by the escalation detectors.
+    public var handoffs = 0
 
     public init() {}
 }
@@ -36,8 +38,11 @@ public struct StoredMessage: Sendable, Equatable {
 public enum Ingest {
     /// Applies the items of one webhook. Runs inside the caller's write transaction.
     /// `statusWords` maps the provider's status words onto ours (the adapter's `statuses`).
+    /// With a `configuration`, a message to the bot is first shown to the escalation detectors
+    /// (a handoff starts instead of the bot webhook), and a message in a conversation held by
+    /// people is forwarded to its contact center instead of the bot.
     public static func apply(_ items: [InboundItem], channel: String, statusWords: [String: MessageDeliveryStatus] = [:],
-                             router: BotRouter, in db: Database, now: Int64) throws -> IngestResult {
+                             router: BotRouter, configuration: GatewayConfiguration? = nil, in db: Database, now: Int64) throws -> IngestResult {
         var result = IngestResult()
         for item in items {
             switch item.kind {
@@ -47,6 +52,25 @@ public enum Ingest {
                     continue
                 }
                 result.stored.append(stored)
+                if let configuration {
+                    switch stored.state {
+                    case "queued", "agent":
+                        try Handoff.forward(text: item["text"] ?? item["postback"], conversationID: stored.conversationID,
+                                            configuration: configuration, in: db, now: now)
+                        result.deliveries += 1
+                        continue
+                    case "bot":
+                        if let signal = try escalationSignal(item, stored: stored, detector: configuration.escalation, in: db),
+                           try Handoff.start(conversationID: stored.conversationID, signal: signal, configuration: configuration,
+                                             in: db, now: now) != nil {
+                            result.deliveries += 1
+                            result.handoffs += 1
+                            continue
+                        }
+                    default:
+                        break
+                    }
+                }
                 if let bot = router.route(channel: channel, state: stored.state, text: item["text"], postback: item["postback"]) {
                     try Outbox.enqueue(BotRequest.delivery(for: item, stored: stored, channel: channel, bot: bot, in: db), in: db, now: now)
                     result.deliveries += 1
@@ -56,6 +80,18 @@ public enum Ingest {
             }
         }
         return result
+    }
+
+    /// What the escalation detectors make of a user message, given the user's earlier messages.
+    static func escalationSignal(_ item: InboundItem, stored: StoredMessage, detector: EscalationDetector,
+                                 in db: Database) throws -> EscalationSignal? {
+        var previous: [String] = []
+        if detector.repeats > 1 {
+            previous = try db.query("""
+                SELECT text FROM messages WHERE conversation_id = ? AND author_kind = 'user' AND sequence < ? ORDER BY sequence DESC LIMIT ?
+                """, stored.conversationID, stored.sequence, detector.repeats - 1).map { $0.string("text") ?? "" }
+        }
+        return detector.inspect(text: item["text"], postback: item["postback"], previous: previous)
     }
 
     /// Stores one user message; nil when the provider already sent this message id.

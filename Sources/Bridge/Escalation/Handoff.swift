@@ -1,0 +1,120 @@
+import Foundation
+import Storage
+import Templates
+
+/// Handing a conversation to people and back, inside the caller's transaction: the case, the
+/// state change, the handoff packet to the contact center (a delivery), user messages forwarded
+/// with fresh suggestions, and the notices to the user.
+public enum Handoff {
+    /// What starting a handoff did.
+    public struct Started: Sendable, Equatable {
+        public var caseID: Int64
+        public var casePublicID: String
+        public var notice: OutboundResult?
+    }
+
+    /// Opens a case and moves the conversation to `queued`; sends the packet to the contact
+    /// center (when one is configured) and the `handoff-created` notice. Nil when the
+    /// conversation is not with the bot (already with people, or closed).
+    public static func start(conversationID: Int64, signal: EscalationSignal, configuration: GatewayConfiguration,
+                             in db: Database, now: Int64) throws -> Started? {
+        guard try ConversationStates.state(of: conversationID, in: db) == .bot,
+              let conversation = try db.queryRow("SELECT public_id, channel, user_id, locale FROM conversations WHERE id = ?", conversationID),
+              let channelID = conversation.string("channel") else { return nil }
+        let contactCenter = configuration.defaultContactCenter
+        let locale = try configuration.notices.locale(conversationID: conversationID, in: db)
+        let casePublicID = PublicID.make("case")
+        try db.run("""
+            INSERT INTO cases (public_id, conversation_id, state, reason, detector, queue, skills, contact_center, opened_at)
+            VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?)
+            """, casePublicID, conversationID, signal.reason, signal.detector, "default",
+            TemplateValue.array(signal.skills.map(TemplateValue.string)).json, contactCenter?.id, now)
+        let caseID = db.lastInsertRowID
+        try db.run("UPDATE conversations SET case_id = ? WHERE id = ?", caseID, conversationID)
+        try ConversationStates.move(conversationID, to: .queued, reason: signal.reason,
+                                    details: ["case_id": .string(casePublicID), "detector": .string(signal.detector)], in: db, now: now)
+        let suggestions = try self.suggestions(conversationID: conversationID, locale: locale, in: db)
+        if let contactCenter {
+            let packet = try self.packet(conversationID: conversationID, casePublicID: casePublicID, signal: signal, locale: locale,
+                                         channel: channelID, suggestions: suggestions, in: db)
+            try enqueue(contactCenter.adapter.handoff, variables: ["packet": packet, "case_id": .string(casePublicID)],
+                        contactCenter: contactCenter, conversationID: conversationID, in: db, now: now)
+        }
+        let notice = try configuration.notices.send(
+            .handoffCreated, conversationID: conversationID,
+            extra: ["case_number": .string(casePublicID), "reason": .string(signal.reason), "suggestions": .array(suggestions)],
+            sender: configuration.channels[channelID]?.sender, publicURL: configuration.publicURL, in: db, now: now)
+        return Started(caseID: caseID, casePublicID: casePublicID, notice: notice)
+    }
+
+    /// Forwards a user message of a conversation held by people to its contact center, with
+    /// fresh knowledge-base suggestions for the agent.
+    public static func forward(text: String?, conversationID: Int64, configuration: GatewayConfiguration, in db: Database, now: Int64) throws {
+        guard let row = try db.queryRow("""
+            SELECT c.public_id AS case_id, c.contact_center FROM conversations v JOIN cases c ON c.id = v.case_id WHERE v.id = ?
+            """, conversationID), let casePublicID = row.string("case_id"),
+              let contactCenter = row.string("contact_center").flatMap({ configuration.contactCenters[$0] }) else { return }
+        let locale = try configuration.notices.locale(conversationID: conversationID, in: db)
+        let suggestions = try self.suggestions(conversationID: conversationID, locale: locale, in: db)
+        let message: TemplateValue = .object(["type": .string("user.message"), "case_id": .string(casePublicID),
+                                              "text": text.map(TemplateValue.string) ?? .null, "suggestions": .array(suggestions)])
+        try enqueue(contactCenter.adapter.message, variables: ["message": message, "case_id": .string(casePublicID)],
+                    contactCenter: contactCenter, conversationID: conversationID, in: db, now: now)
+    }
+
+    static func enqueue(_ request: ContactCenterAdapter.Request, variables: [String: TemplateValue], contactCenter: ContactCenter,
+                        conversationID: Int64, in db: Database, now: Int64) throws {
+        let context = TemplateValue.object(variables)
+        let url = contactCenter.url + (request.path?.render(context) ?? "")
+        try Outbox.enqueue(NewDelivery(kind: .contactCenter, target: contactCenter.target.id,
+                                       orderingKey: OrderingKey.toContactCenter(conversation: conversationID), conversationID: conversationID,
+                                       messageID: nil, url: url, headers: [DeliveryHeader("Content-Type", request.contentType)],
+                                       body: Array(request.body.render(context).utf8)),
+                           in: db, now: now)
+    }
+
+    /// The handoff packet: case, reason, routing, the user's profile, the whole transcript and
+    /// the top suggestions.
+    static func packet(conversationID: Int64, casePublicID: String, signal: EscalationSignal, locale: String, channel: String,
+                       suggestions: [TemplateValue], in db: Database) throws -> TemplateValue {
+        guard let conversation = try db.queryRow("""
+            SELECT v.public_id, v.user_id, u.external_id, i.address, i.display_name FROM conversations v
+            JOIN users u ON u.id = v.user_id JOIN identities i ON i.id = v.identity_id WHERE v.id = ?
+            """, conversationID) else { throw OutboundError.unknownConversation(conversationID) }
+        let transcript = try db.query("""
+            SELECT sequence, author_kind, type, text, created_at FROM messages
+            WHERE conversation_id = ? AND direction <> 'internal' ORDER BY sequence
+            """, conversationID).map { row -> TemplateValue in
+            .object(["seq": .int(row.int64("sequence") ?? 0), "author": .string(row.string("author_kind") ?? ""),
+                     "text": row.string("text").map(TemplateValue.string) ?? .null,
+                     "time": .string(DeliveryView.time(row.int64("created_at") ?? 0))])
+        }
+        return .object([
+            "type": .string("handoff"),
+            "case_id": .string(casePublicID),
+            "conversation_id": .string(conversation.string("public_id") ?? ""),
+            "reason": .string(signal.reason),
+            "detector": .string(signal.detector),
+            "routing": .object(["queue": .string("default"), "skills": .array(signal.skills.map(TemplateValue.string)),
+                                "locale": .string(locale), "channel": .string(channel)]),
+            "user": .object(["id": .string(conversation.string("external_id") ?? ""), "address": .string(conversation.string("address") ?? ""),
+                             "name": conversation.string("display_name").map(TemplateValue.string) ?? .null,
+                             "attributes": try Outbound.attributes(of: conversation.int64("user_id") ?? 0, in: db)]),
+            "transcript": .array(transcript),
+            "suggestions": .array(suggestions),
+        ])
+    }
+
+    /// Knowledge-base suggestions for the user's last three messages.
+    static func suggestions(conversationID: Int64, locale: String, limit: Int = 3, in db: Database) throws -> [TemplateValue] {
+        let recent = try db.query("""
+            SELECT text FROM messages WHERE conversation_id = ? AND author_kind = 'user' AND text IS NOT NULL
+            ORDER BY sequence DESC LIMIT 3
+            """, conversationID).compactMap { $0.string("text") }
+        guard !recent.isEmpty else { return [] }
+        return try KnowledgeBase.search(recent.joined(separator: " "), locale: locale, limit: limit, in: db).map { match in
+            .object(["id": .string(match.article.id), "title": .string(match.article.title),
+                     "url": match.article.url.map(TemplateValue.string) ?? .null, "excerpt": .string(match.excerpt)])
+        }
+    }
+}
