@@ -105,14 +105,20 @@ public enum Handoff {
         ])
     }
 
-    /// Knowledge-base suggestions for the user's last three messages.
+    /// Knowledge-base suggestions for the user's last three messages, in the conversation's locale
+    /// when it has any that match, else in any locale.
     static func suggestions(conversationID: Int64, locale: String, limit: Int = 3, in db: Database) throws -> [TemplateValue] {
         let recent = try db.query("""
             SELECT text FROM messages WHERE conversation_id = ? AND author_kind = 'user' AND text IS NOT NULL
             ORDER BY sequence DESC LIMIT 3
             """, conversationID).compactMap { $0.string("text") }
         guard !recent.isEmpty else { return [] }
-        return try KnowledgeBase.search(recent.joined(separator: " "), locale: locale, limit: limit, in: db).map { match in
+        let text = recent.joined(separator: " ")
+        // The conversation's locale first; when nothing matches there (the locale may only be the
+        // configured default), every locale.
+        var matches = try KnowledgeBase.search(text, locale: locale, limit: limit, in: db)
+        if matches.isEmpty { matches = try KnowledgeBase.search(text, limit: limit, in: db) }
+        return matches.map { match in
             .object(["id": .string(match.article.id), "title": .string(match.article.title),
                      "url": match.article.url.map(TemplateValue.string) ?? .null, "excerpt": .string(match.excerpt)])
         }
