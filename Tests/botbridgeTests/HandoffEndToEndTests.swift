@@ -171,4 +171,62 @@ import Testing
         #expect(caseRow?.string("detector") == "phrase")
         await pool.close()
     }
+
+    @Test func theHandoffAndHandbackRoutes() async throws {
+        let fake = Fake()
+        let (server, fakePort) = try fake.start()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-handoff-api-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = """
+            {"public_url": "\(Self.publicURL)",
+             "bots": [{"id": "main", "adapter": "generic", "url": "${FAKE}/bot", "mode": "sync"}],
+             "channels": [{"id": "wa", "adapter": "twilio",
+                           "settings": {"account_sid": "AC_FAKE", "auth_token": "fake_twilio_auth_token_0000",
+                                        "from": "whatsapp:+14155238886", "api_base": "${FAKE}"}}],
+             "contact_centers": [{"id": "desk", "url": "${FAKE}/cc", "secret": "\(Self.ccSecret)"}]}
+            """
+        try Data(config.utf8).write(to: directory.appendingPathComponent("botbridge.json"))
+        let gateway = try BinaryRunner(["serve", "--config", "botbridge.json", "--home", BinaryRunner.repositoryRoot.path, "--listen", "127.0.0.1:0"],
+                                       directory: directory, environment: ["FAKE": "http://127.0.0.1:\(fakePort)"])
+        let port = try await gateway.waitForListeningPort()
+        let key = try await BinaryRunner.createKey(db: "botbridge.sqlite", directory: directory, scopes: "conversations.read,conversations.write")
+        let reader = try await BinaryRunner.createKey(db: "botbridge.sqlite", directory: directory, scopes: "conversations.read")
+        let client = HTTPClient()
+        let form = [("MessageSid", "SM_API_1"), ("AccountSid", "AC_FAKE"), ("From", "whatsapp:+33600000009"), ("To", "whatsapp:+14155238886"),
+                    ("Body", "Hello"), ("NumMedia", "0")]
+        let signature = ChannelsEndToEndTests.twilioSignature(url: Self.publicURL + "/channels/wa/webhook", form: form)
+        _ = try await client.send(HTTPClientRequest(method: "POST", url: "http://127.0.0.1:\(port)/channels/wa/webhook",
+                                                    headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Twilio-Signature", signature)],
+                                                    body: ChannelsEndToEndTests.formBody(form)))
+        let list = try await client.send(HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/conversations", headers: [("Authorization", "Bearer \(key)")]))
+        let conversations = try #require((try JSONSerialization.jsonObject(with: Data(list.body)) as? [String: Any])?["conversations"] as? [[String: Any]])
+        let id = try #require(conversations.first?["id"] as? String)
+        func post(_ path: String, _ body: String = "", key: String = key) async throws -> HTTPClientResponse {
+            try await client.send(HTTPClientRequest(method: "POST", url: "http://127.0.0.1:\(port)/v1/conversations/\(path)",
+                                                    headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")],
+                                                    body: Array(body.utf8)))
+        }
+        #expect(try await post("\(id)/handoff", #"{"reason":"refund over 500 EUR"}"#, key: reader).status == 403)
+        #expect(try await post("conv_nope/handoff").status == 404)
+        #expect(try await post("\(id)/handoff", #"{"skills":"billing"}"#).status == 422, "skills must be a list")
+        #expect(try await post("\(id)/handback").status == 409, "with the bot already")
+        let handoff = try await post("\(id)/handoff", #"{"reason":"refund over 500 EUR","skills":["billing"]}"#)
+        #expect(handoff.status == 201)
+        #expect(handoff.bodyText.contains("case_"))
+        #expect(try await post("\(id)/handoff").status == 409, "already queued")
+        try await Self.eventually("the packet") { fake.packets.withLock { $0.count } == 1 }
+        let packet = try #require(try JSONSerialization.jsonObject(with: Data(fake.packets.withLock { $0[0].body })) as? [String: Any])
+        #expect(packet["reason"] as? String == "refund over 500 EUR")
+        #expect((packet["routing"] as? [String: Any])?["skills"] as? [String] == ["billing"])
+        #expect(packet["detector"] as? String == "api")
+        let back = try await post("\(id)/handback")
+        #expect(back.status == 200)
+        #expect(try await post("\(id)/handback").status == 409)
+
+        gateway.signal(SIGTERM)
+        #expect(try await gateway.waitForExit() == 0)
+        await client.shutdown()
+        await server.shutdown()
+    }
 }

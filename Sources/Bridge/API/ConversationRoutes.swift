@@ -1,8 +1,12 @@
 import HTTP
 import Storage
+import Templates
 
 /// `POST /v1/conversations/{id}/messages` (scope `messages.send`): a bot or agent reply into a
-/// known conversation, stored and sent through the outbox.
+/// known conversation, stored and sent through the outbox. `GET /v1/conversations[/{id}]`
+/// (`conversations.read`). `POST /v1/conversations/{id}/handoff` (`conversations.write`, body
+/// `{"reason", "skills"}`): the bot asks for a person (409 unless the conversation is with the
+/// bot); `.../handback`: people give it back to the bot (409 from `bot` or `closed`).
 public enum ConversationRoutes {
     struct SendBody: Decodable {
         var text: String?
@@ -113,5 +117,64 @@ public enum ConversationRoutes {
             }
             return response
         })
+        router.post("/v1/conversations/{id}/handoff", bodyLimit: 16 * 1024, auth.guarded(.conversationsWrite) { request, context, _ in
+            let body = request.body.isEmpty ? HandoffBody() : try request.decodeJSON(HandoffBody.self)
+            let reason = body.reason.flatMap { $0.isEmpty ? nil : $0 } ?? "the bot asked for a person"
+            guard reason.count <= 500 else { throw HTTPError(.unprocessableContent, code: "reason_too_long", message: "'reason' is longer than 500 characters") }
+            let skills = body.skills ?? []
+            guard skills.count <= 20, skills.allSatisfy({ !$0.isEmpty && $0.count <= 100 }) else {
+                throw HTTPError(.unprocessableContent, code: "invalid_skills", message: "'skills' must be at most 20 names of 1-100 characters")
+            }
+            let (conversationID, channel) = try await find(context.parameters["id"] ?? "", pool: pool)
+            let now = clock.now()
+            let started = try await pool.write { db -> Handoff.Started in
+                let state = try ConversationStates.state(of: conversationID, in: db)
+                guard let started = try Handoff.start(conversationID: conversationID,
+                                                      signal: EscalationSignal(detector: "api", reason: reason, skills: skills),
+                                                      configuration: configuration, in: db, now: now) else {
+                    throw HTTPError(.conflict, code: "illegal_transition",
+                                    message: "the conversation is \(state?.rawValue ?? "unknown"), not with the bot: no handoff")
+                }
+                return started
+            }
+            wake(channel: channel, identity: started.notice?.identityID)
+            return .json(["case_id": started.casePublicID, "state": ConversationState.queued.rawValue], status: .created)
+        })
+        router.post("/v1/conversations/{id}/handback", bodyLimit: 16 * 1024, auth.guarded(.conversationsWrite) { request, context, _ in
+            let body = request.body.isEmpty ? HandoffBody() : try request.decodeJSON(HandoffBody.self)
+            let reason = body.reason.flatMap { $0.isEmpty ? nil : $0 } ?? "handed back"
+            let (conversationID, channel) = try await find(context.parameters["id"] ?? "", pool: pool)
+            let now = clock.now()
+            let identity = try await pool.write { db -> Int64? in
+                do {
+                    try ConversationStates.move(conversationID, to: .bot, reason: reason, in: db, now: now)
+                } catch ConversationStates.Failure.illegal(let transition) {
+                    throw HTTPError(.conflict, code: "illegal_transition", message: transition.description)
+                }
+                let caseID = try db.scalar("SELECT c.public_id FROM conversations v JOIN cases c ON c.id = v.case_id WHERE v.id = ?", conversationID).string
+                try db.run("UPDATE cases SET state = 'resolved', resolved_at = coalesce(resolved_at, ?) WHERE id = (SELECT case_id FROM conversations WHERE id = ?)",
+                           now, conversationID)
+                return try configuration.notices.send(.handoffResolved, conversationID: conversationID,
+                                                      extra: ["case_number": caseID.map(TemplateValue.string) ?? .null],
+                                                      sender: channel?.sender, publicURL: configuration.publicURL, in: db, now: now)?.identityID
+            }
+            wake(channel: channel, identity: identity)
+            return .json(["state": ConversationState.bot.rawValue])
+        })
+
+        @Sendable func find(_ publicID: String, pool: DatabasePool) async throws -> (Int64, Channel?) {
+            let row = try await pool.read { db in try db.queryRow("SELECT id, channel FROM conversations WHERE public_id = ?", publicID) }
+            guard let row, let id = row.int64("id") else { throw HTTPError.notFound("no conversation '\(publicID)'") }
+            return (id, row.string("channel").flatMap { configuration.channels[$0] })
+        }
+        @Sendable func wake(channel: Channel?, identity: Int64?) {
+            dispatcher.notify()
+            if channel?.sender == nil, let identity { webChatHub.notify(identity: identity) }
+        }
+    }
+
+    struct HandoffBody: Decodable {
+        var reason: String?
+        var skills: [String]?
     }
 }
