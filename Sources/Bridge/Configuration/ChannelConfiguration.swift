@@ -148,23 +148,9 @@ public struct GatewayConfiguration: Sendable {
         if url.contains("{{") {
             do { _ = try Template(parsing: url) } catch { throw ConfigurationError(field: "\(field).url", "is not a valid template: \(error)") }
         }
-        var secret: StandardWebhooks.Secret?
-        if let text = try string(object, "secret", field, required: false) {
-            guard let parsed = try? StandardWebhooks.Secret(text) else {
-                throw ConfigurationError(field: "\(field).secret", "must be a Standard Webhooks secret (whsec_ followed by base64)")
-            }
-            secret = parsed
-        }
-        var headers: [DeliveryHeader] = []
-        if let value = object["headers"] {
-            guard let map = value as? [String: String] else { throw ConfigurationError(field: "\(field).headers", "must be an object of strings") }
-            headers = map.sorted { $0.key < $1.key }.map { DeliveryHeader($0.key, $0.value) }
-        }
-        var timeout: Duration?
-        if let value = object["timeout_ms"] {
-            guard let ms = value as? Int, (1...300_000).contains(ms) else { throw ConfigurationError(field: "\(field).timeout_ms", "must be 1-300000") }
-            timeout = .milliseconds(ms)
-        }
+        let (secret, _) = try signingSecret(object, field)
+        let headers = try deliveryHeaders(object, field)
+        let timeout = try deliveryTimeout(object, field)
         var mode: BotReplyMode?
         if let text = try string(object, "mode", field, required: false) {
             guard let parsed = BotReplyMode(rawValue: text) else { throw ConfigurationError(field: "\(field).mode", "must be sync, async or both") }
@@ -206,6 +192,31 @@ public struct GatewayConfiguration: Sendable {
             return Bot(id: id, adapter: adapter, url: url, target: target, mode: mode, channels: channels, states: states,
                        triggers: triggers, isDefault: isDefault, settings: settings, systemPrompts: prompts, unavailable: unavailable)
         }
+    }
+
+    /// `secret`: a Standard Webhooks secret (`whsec_` + base64), parsed and as written.
+    static func signingSecret(_ object: [String: Any], _ field: String) throws(ConfigurationError) -> (StandardWebhooks.Secret?, String?) {
+        guard let text = try string(object, "secret", field, required: false) else { return (nil, nil) }
+        guard let parsed = try? StandardWebhooks.Secret(text) else {
+            throw ConfigurationError(field: "\(field).secret", "must be a Standard Webhooks secret (whsec_ followed by base64)")
+        }
+        return (parsed, text)
+    }
+
+    /// `headers`: extra headers on every delivery to a target (auth), in name order.
+    static func deliveryHeaders(_ object: [String: Any], _ field: String) throws(ConfigurationError) -> [DeliveryHeader] {
+        guard let value = object["headers"] else { return [] }
+        guard let map = value as? [String: String] else { throw ConfigurationError(field: "\(field).headers", "must be an object of strings") }
+        return map.sorted { $0.key < $1.key }.map { DeliveryHeader($0.key, $0.value) }
+    }
+
+    /// `timeout_ms`: a target's own attempt timeout, 1-300000.
+    static func deliveryTimeout(_ object: [String: Any], _ field: String) throws(ConfigurationError) -> Duration? {
+        guard let value = object["timeout_ms"] else { return nil }
+        guard let ms = value as? Int, !isJSONBoolean(value), (1...300_000).contains(ms) else {
+            throw ConfigurationError(field: "\(field).timeout_ms", "must be 1-300000")
+        }
+        return .milliseconds(ms)
     }
 
     static func stringList(_ value: Any?, _ field: String) throws(ConfigurationError) -> [String]? {

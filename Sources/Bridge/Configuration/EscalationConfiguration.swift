@@ -17,29 +17,12 @@ extension GatewayConfiguration {
         }
         let url = try string(object, "url", field)!
         guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw ConfigurationError(field: "\(field).url", "must be an http(s) URL") }
-        var secret: StandardWebhooks.Secret?
-        let secretText = try string(object, "secret", field, required: false)
-        if let text = secretText {
-            guard let parsed = try? StandardWebhooks.Secret(text) else {
-                throw ConfigurationError(field: "\(field).secret", "must be a Standard Webhooks secret (whsec_ followed by base64)")
-            }
-            secret = parsed
-        }
+        let (secret, secretText) = try signingSecret(object, field)
         if adapter.verify == "standard-webhooks", secret == nil {
             throw ConfigurationError(field: "\(field).secret", "is required: adapter \(adapterName) signs what it sends and verifies the events sent back")
         }
-        var headers: [DeliveryHeader] = []
-        if let value = object["headers"] {
-            guard let map = value as? [String: String] else { throw ConfigurationError(field: "\(field).headers", "must be an object of strings") }
-            headers = map.sorted { $0.key < $1.key }.map { DeliveryHeader($0.key, $0.value) }
-        }
-        var timeout: Duration?
-        if let value = object["timeout_ms"] {
-            guard let ms = value as? Int, !isJSONBoolean(value), (1...300_000).contains(ms) else {
-                throw ConfigurationError(field: "\(field).timeout_ms", "must be 1-300000")
-            }
-            timeout = .milliseconds(ms)
-        }
+        let headers = try deliveryHeaders(object, field)
+        let timeout = try deliveryTimeout(object, field)
         var noAgentAfter = Duration.seconds(300)
         if let value = object["no_agent_after_seconds"] {
             guard let seconds = value as? NSNumber, !isJSONBoolean(value), seconds.doubleValue >= 1, seconds.doubleValue <= 7 * 86_400 else {
