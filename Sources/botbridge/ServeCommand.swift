@@ -155,6 +155,9 @@ struct ServeCommand: Command {
             return ExitStatus.failure
         }
         outages.start(pool: pool)
+        let noAgent = NoAgentWatch(configuration: gatewayConfiguration, hub: webChatHub, clock: clock, logger: logger,
+                                   wake: { dispatcher.notify() })
+        noAgent.start(pool: pool)
         let shown = ListenAddress(host: settings.listen.host, port: port)
         FileHandle.standardOutput.write(Data("botbridge \(BotbridgeVersion.current) listening on http://\(shown)\n".utf8))
         logger.info("listening", [("address", shown.description), ("event_loops", String(settings.http.eventLoopCount)),
@@ -171,6 +174,7 @@ struct ServeCommand: Command {
         webChatHub.close()
         await server.shutdown()
         await outages.stop()
+        await noAgent.stop()
         await dispatcher.stop(grace: settings.http.shutdownGracePeriod)
         await client.shutdown()
         await pool.close()

@@ -229,4 +229,49 @@ import Testing
         await client.shutdown()
         await server.shutdown()
     }
+
+    @Test func noAgentInTimeSendsTheNoticeAndGivesTheConversationBackToTheBot() async throws {
+        let fake = Fake()
+        let (server, fakePort) = try fake.start()
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-noagent-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let config = """
+            {"public_url": "\(Self.publicURL)",
+             "bots": [{"id": "main", "adapter": "generic", "url": "${FAKE}/bot", "mode": "sync"}],
+             "channels": [{"id": "wa", "adapter": "twilio",
+                           "settings": {"account_sid": "AC_FAKE", "auth_token": "fake_twilio_auth_token_0000",
+                                        "from": "whatsapp:+14155238886", "api_base": "${FAKE}"}}],
+             "contact_centers": [{"id": "desk", "url": "${FAKE}/cc", "secret": "\(Self.ccSecret)",
+                                  "no_agent_after_seconds": 1, "no_agent_fallback": "bot"}]}
+            """
+        try Data(config.utf8).write(to: directory.appendingPathComponent("botbridge.json"))
+        let gateway = try BinaryRunner(["serve", "--config", "botbridge.json", "--home", BinaryRunner.repositoryRoot.path, "--listen", "127.0.0.1:0"],
+                                       directory: directory, environment: ["FAKE": "http://127.0.0.1:\(fakePort)"])
+        let port = try await gateway.waitForListeningPort()
+        let client = HTTPClient()
+        func inbound(_ sid: String, _ text: String) async throws {
+            let form = [("MessageSid", sid), ("AccountSid", "AC_FAKE"), ("From", "whatsapp:+33600000010"), ("To", "whatsapp:+14155238886"),
+                        ("Body", text), ("NumMedia", "0")]
+            let signature = ChannelsEndToEndTests.twilioSignature(url: Self.publicURL + "/channels/wa/webhook", form: form)
+            let answer = try await client.send(HTTPClientRequest(method: "POST", url: "http://127.0.0.1:\(port)/channels/wa/webhook",
+                                                                 headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Twilio-Signature", signature)],
+                                                                 body: ChannelsEndToEndTests.formBody(form)))
+            #expect(answer.status == 200)
+        }
+        try await inbound("SM_NA_1", "/agent")
+        try await Self.eventually("the handoff notice") { fake.sends.count == 1 }
+        try await Self.eventually("the no-agent notice, about a second later") { fake.sends.count == 2 }
+        #expect(fake.sends[1].contains("no+one+from+our+team+is+available"))
+        #expect(fake.sends[1].contains("Our+assistant+will+keep+helping"))
+        try await inbound("SM_NA_2", "ok then")
+        try await Self.eventually("the bot has it again") { fake.botCalls.withLock { $0 } == ["ok then"] }
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(fake.sends.count == 3, "one notice only, then the bot's answer")
+
+        gateway.signal(SIGTERM)
+        #expect(try await gateway.waitForExit() == 0)
+        await client.shutdown()
+        await server.shutdown()
+    }
 }

@@ -11,7 +11,15 @@ public enum BridgeSchema {
         Migration(version: 4, name: "web chat sessions", sql: webChatSessions),
         Migration(version: 5, name: "api key rates, campaign dispatches", sql: keyRatesAndDispatches),
         Migration(version: 6, name: "bot outages", sql: botOutages),
+        Migration(version: 7, name: "cases waiting for an agent", sql: casesWaiting),
     ]
+
+    /// Version 7: when a case's "no agent available" fallback ran, and the open cases by age
+    /// (only those not yet handled are in the index).
+    static let casesWaiting = """
+    ALTER TABLE cases ADD COLUMN no_agent_at INTEGER;
+    CREATE INDEX cases_waiting ON cases(opened_at) WHERE state = 'open' AND no_agent_at IS NULL;
+    """
 
     /// Version 6: when a conversation's bot was found unavailable (its policy has run; cleared
     /// when a bot delivery of the conversation succeeds), and the failing bot deliveries the
