@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import Storage
-import Synchronization
 import Templates
 
 /// What a conversation does when its bot cannot be reached: `notify` sends the
@@ -57,7 +56,7 @@ public final class BotOutages: Sendable {
     let logger: Logger
     /// Wakes the dispatcher after notices were queued by the watcher.
     private let wake: @Sendable () -> Void
-    private let task = Mutex<Task<Void, Never>?>(nil)
+    private let sweeper = PeriodicSweep()
 
     public init(configuration: GatewayConfiguration, hub: WebChatHub, clock: any DeliveryClock, logger: Logger = .silent,
                 wake: @escaping @Sendable () -> Void = {}) {
@@ -178,31 +177,15 @@ public final class BotOutages: Sendable {
             """, createdBefore).map(Delivery.init(row:))
     }
 
-    /// Looks every `interval` (by default a quarter of the shortest `after`, 250 ms to 5 s)
-    /// until `stop()`. Does nothing when no bot is configured.
+    /// Looks every quarter of the shortest wait (250 ms to 5 s) until `stop()`; does nothing
+    /// when nothing is configured to wait for.
     public func start(pool: DatabasePool, interval: Duration? = nil) {
         guard let shortest = configuration.bots.values.map(\.unavailable.after).min() else { return }
-        let period = interval ?? min(max(shortest / 4, .milliseconds(250)), .seconds(5))
-        task.withLock { task in
-            guard task == nil else { return }
-            task = Task { [self] in
-                while !Task.isCancelled {
-                    do { try await sweep(pool: pool) } catch {
-                        if let error = error as? StorageError, error == .closed { return }
-                        logger.error("cannot check for unavailable bots: \(error)")
-                    }
-                    try? await Task.sleep(for: period)
-                }
-            }
-        }
+        sweeper.start(every: interval ?? PeriodicSweep.period(forShortestWait: shortest), logger: logger,
+                      failure: "cannot check for unavailable bots") { [self] in try await sweep(pool: pool) }
     }
 
     public func stop() async {
-        let running = task.withLock { task in
-            defer { task = nil }
-            return task
-        }
-        running?.cancel()
-        await running?.value
+        await sweeper.stop()
     }
 }

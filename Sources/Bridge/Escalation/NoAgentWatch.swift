@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import Storage
-import Synchronization
 import Templates
 
 /// Cases no agent has joined within their contact center's `no_agent_after_seconds`: the user
@@ -13,7 +12,7 @@ public final class NoAgentWatch: Sendable {
     let clock: any DeliveryClock
     let logger: Logger
     private let wake: @Sendable () -> Void
-    private let task = Mutex<Task<Void, Never>?>(nil)
+    private let sweeper = PeriodicSweep()
 
     public init(configuration: GatewayConfiguration, hub: WebChatHub, clock: any DeliveryClock, logger: Logger = .silent,
                 wake: @escaping @Sendable () -> Void = {}) {
@@ -73,30 +72,15 @@ public final class NoAgentWatch: Sendable {
             """, openedBefore)
     }
 
-    /// Looks every quarter of the shortest wait (250 ms to 5 s) until `stop()`.
-    public func start(pool: DatabasePool) {
+    /// Looks every quarter of the shortest wait (250 ms to 5 s) until `stop()`; does nothing
+    /// when nothing is configured to wait for.
+    public func start(pool: DatabasePool, interval: Duration? = nil) {
         guard let shortest = configuration.contactCenters.values.map(\.noAgentAfter).min() else { return }
-        let period = min(max(shortest / 4, .milliseconds(250)), .seconds(5))
-        task.withLock { task in
-            guard task == nil else { return }
-            task = Task { [self] in
-                while !Task.isCancelled {
-                    do { try await sweep(pool: pool) } catch {
-                        if let error = error as? StorageError, error == .closed { return }
-                        logger.error("cannot check cases waiting for an agent: \(error)")
-                    }
-                    try? await Task.sleep(for: period)
-                }
-            }
-        }
+        sweeper.start(every: interval ?? PeriodicSweep.period(forShortestWait: shortest), logger: logger,
+                      failure: "cannot check cases waiting for an agent") { [self] in try await sweep(pool: pool) }
     }
 
     public func stop() async {
-        let running = task.withLock { task in
-            defer { task = nil }
-            return task
-        }
-        running?.cancel()
-        await running?.value
+        await sweeper.stop()
     }
 }
