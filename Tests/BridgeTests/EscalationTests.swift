@@ -104,4 +104,27 @@ import Testing
         }
         await pool.close()
     }
+
+    @Test func withoutAContactCenterAHandoffIsOnlyNotedAndTheBotKeepsTheConversation() async throws {
+        let directory = NSTemporaryDirectory() + "botbridge-nocc-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pool = try await DatabasePool.open(DatabaseConfiguration(path: directory + "/h.sqlite", migrations: BridgeSchema.migrations))
+        let started = try await pool.write { db -> Handoff.Started? in
+            try db.run("INSERT INTO users (id, created_at, updated_at) VALUES (1, 0, 0)")
+            try db.run("INSERT INTO identities (id, user_id, channel, address, created_at) VALUES (1, 1, 'wa', '+34600000001', 0)")
+            try db.run("INSERT INTO conversations (id, public_id, channel, user_id, identity_id, created_at, updated_at) VALUES (1, 'conv_1', 'wa', 1, 1, 0, 0)")
+            return try Handoff.start(conversationID: 1, signal: EscalationSignal(detector: "phrase", reason: "asked for a person"),
+                                     configuration: GatewayConfiguration(), in: db, now: 1)
+        }
+        #expect(started == nil)
+        #expect(try await pool.read { db in try ConversationStates.state(of: 1, in: db) } == .bot)
+        #expect(try await pool.read { db in try db.scalar("SELECT count(*) FROM cases").int } == 0)
+        #expect(try await pool.read { db in try db.scalar("SELECT count(*) FROM deliveries").int } == 0)
+        let note = try await pool.read { db in try db.queryRow("SELECT type, text, payload FROM messages WHERE conversation_id = 1") }
+        #expect(note?.string("type") == "handoff_request")
+        #expect(note?.string("text") == "asked for a person")
+        #expect(note?.string("payload")?.contains("no contact center configured") == true)
+        await pool.close()
+    }
 }

@@ -11,7 +11,7 @@ import Testing
 /// failing for `after_seconds`, at once when its delivery dies, or a handoff to people — and the
 /// outage ends when the bot answers again.
 @Suite struct BotUnavailableEndToEndTests {
-    static let publicURL = "https://gw.example.test"
+    static let publicURL = GatewayUnderTest.publicURL
     static let channel = #"""
        {"id": "wa", "adapter": "twilio",
         "settings": {"account_sid": "AC_FAKE", "auth_token": "fake_twilio_auth_token_0000", "from": "whatsapp:+14155238886", "api_base": "${FAKE}"}}
@@ -22,6 +22,8 @@ import Testing
         let statuses = Mutex<[String: Int]>([:])
         let botCalls = Mutex<[String: Int]>([:])
         let twilio = Mutex<[String]>([])
+        /// Handoff packets the contact center received.
+        let packets = Atomic<Int>(0)
 
         func start() throws -> (HTTPServer, Int) {
             var router = Router()
@@ -32,6 +34,10 @@ import Testing
                 guard status == 200 else { return HTTPResponse(status: HTTPStatus(code: status)) }
                 let answer = #"{"messages":[{"text":"Back online: how can I help?"}]}"#
                 return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: Array(answer.utf8))
+            }
+            router.post("/cc") { [self] _, _ in
+                packets.add(1, ordering: .relaxed)
+                return HTTPResponse(status: .noContent)
             }
             router.post("/2010-04-01/Accounts/{account}/Messages.json") { [self] request, _ in
                 let count = twilio.withLock { sends in
@@ -49,59 +55,29 @@ import Testing
         var sends: [String] { twilio.withLock { $0 } }
     }
 
-    struct Gateway {
-        let runner: BinaryRunner
-        let port: Int
-        let directory: URL
-        let client = HTTPClient()
-
-        static func start(config: String, fakePort: Int) async throws -> Gateway {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-outage-" + UUID().uuidString)
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try Data(config.utf8).write(to: directory.appendingPathComponent("botbridge.json"))
-            let runner = try BinaryRunner(["serve", "--config", "botbridge.json", "--home", BinaryRunner.repositoryRoot.path,
-                                           "--listen", "127.0.0.1:0"],
-                                          directory: directory, environment: ["FAKE": "http://127.0.0.1:\(fakePort)"])
-            return Gateway(runner: runner, port: try await runner.waitForListeningPort(), directory: directory)
+    /// Stops the gateway and returns each conversation's internal notes and outbound texts, by
+    /// address, ending with "outage" while the conversation's bot outage is still marked.
+    static func transcripts(stopping gateway: GatewayUnderTest) async throws -> [String: [String]] {
+        try await gateway.stop()
+        defer { gateway.removeDirectory() }
+        let pool = try await gateway.openDatabase()
+        let rows = try await pool.read { db in
+            try db.query("""
+                SELECT i.address, m.direction, m.type, m.text, c.bot_unavailable_at FROM messages m
+                JOIN conversations c ON c.id = m.conversation_id JOIN identities i ON i.id = c.identity_id
+                WHERE m.direction <> 'inbound' ORDER BY m.conversation_id, m.sequence
+                """)
         }
-
-        func inbound(_ sid: String, from: String, _ text: String) async throws {
-            let form = [("MessageSid", sid), ("AccountSid", "AC_FAKE"), ("From", from), ("To", "whatsapp:+14155238886"),
-                        ("Body", text), ("NumMedia", "0")]
-            let signature = ChannelsEndToEndTests.twilioSignature(url: BotUnavailableEndToEndTests.publicURL + "/channels/wa/webhook", form: form)
-            let answer = try await client.send(HTTPClientRequest(
-                method: "POST", url: "http://127.0.0.1:\(port)/channels/wa/webhook",
-                headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Twilio-Signature", signature)],
-                body: ChannelsEndToEndTests.formBody(form)))
-            #expect(answer.status == 200)
+        await pool.close()
+        var byAddress: [String: [String]] = [:]
+        var inOutage = Set<String>()
+        for row in rows {
+            let address = row.string("address") ?? ""
+            byAddress[address, default: []].append("\(row.string("direction") ?? ""):\(row.string("type") ?? ""):\(row.string("text") ?? "")")
+            if row.int64("bot_unavailable_at") != nil { inOutage.insert(address) }
         }
-
-        /// Stops the gateway and returns each conversation's internal notes and outbound texts, by address.
-        func stop() async throws -> [String: [String]] {
-            runner.signal(SIGTERM)
-            #expect(try await runner.waitForExit() == 0)
-            await client.shutdown()
-            defer { try? FileManager.default.removeItem(at: directory) }
-            let pool = try await DatabasePool.open(DatabaseConfiguration(path: directory.appendingPathComponent("botbridge.sqlite").path,
-                                                                         migrations: BridgeSchema.migrations))
-            let rows = try await pool.read { db in
-                try db.query("""
-                    SELECT i.address, m.direction, m.type, m.text, c.bot_unavailable_at FROM messages m
-                    JOIN conversations c ON c.id = m.conversation_id JOIN identities i ON i.id = c.identity_id
-                    WHERE m.direction <> 'inbound' ORDER BY m.conversation_id, m.sequence
-                    """).map { row in
-                    (row.string("address") ?? "", "\(row.string("direction") ?? ""):\(row.string("type") ?? ""):\(row.string("text") ?? "")",
-                     row.int64("bot_unavailable_at"))
-                }
-            }
-            await pool.close()
-            var byAddress: [String: [String]] = [:]
-            for (address, line, outage) in rows {
-                byAddress[address, default: []].append(line)
-                if outage != nil, byAddress[address]?.last != "outage" { byAddress[address, default: []].append("outage") }
-            }
-            return byAddress.mapValues { lines in lines.filter { $0 != "outage" } + (lines.contains("outage") ? ["outage"] : []) }
-        }
+        for address in inOutage { byAddress[address, default: []].append("outage") }
+        return byAddress
     }
 
     static func eventually(_ what: String, within: Duration = .seconds(15), _ condition: () -> Bool) async throws {
@@ -114,7 +90,7 @@ import Testing
         let fake = Fake()
         fake.statuses.withLock { $0["flaky"] = 500 }
         let (server, fakePort) = try fake.start()
-        let gateway = try await Gateway.start(config: """
+        let gateway = try await GatewayUnderTest.start(config: """
             {"public_url": "\(Self.publicURL)",
              "bots": [{"id": "flaky", "adapter": "generic", "url": "${FAKE}/bots/flaky", "mode": "sync",
                        "unavailable": {"policy": "notify", "after_seconds": 1}}],
@@ -137,7 +113,7 @@ import Testing
         try await Self.eventually("both replies after the bot is back", within: .seconds(20)) { fake.sends.count == 3 }
         #expect(fake.sends.dropFirst().allSatisfy { $0.contains("Back+online") })
 
-        let transcript = try await gateway.stop()
+        let transcript = try await Self.transcripts(stopping: gateway)
         await server.shutdown()
         #expect(transcript["whatsapp:+34600111222"] == [
             "internal:bot_unavailable:failing",
@@ -151,14 +127,15 @@ import Testing
         let fake = Fake()
         fake.statuses.withLock { $0["gone"] = 410; $0["down"] = 410 }
         let (server, fakePort) = try fake.start()
-        let gateway = try await Gateway.start(config: """
+        let gateway = try await GatewayUnderTest.start(config: """
             {"public_url": "\(Self.publicURL)", "default_locale": "fr-CA",
              "bots": [
                {"id": "orders", "adapter": "generic", "url": "${FAKE}/bots/gone", "triggers": ["commande"],
                 "unavailable": {"policy": "notify", "after_seconds": 600}},
                {"id": "main", "adapter": "generic", "url": "${FAKE}/bots/down", "default": true,
                 "unavailable": {"policy": "handoff", "after_seconds": 600}}],
-             "channels": [\(Self.channel)]}
+             "channels": [\(Self.channel)],
+             "contact_centers": [{"id": "desk", "url": "${FAKE}/cc", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}]}
             """, fakePort: fakePort)
 
         try await gateway.inbound("SM_D_1", from: "whatsapp:+33600000001", "où est ma commande ?")
@@ -171,8 +148,9 @@ import Testing
         // The handoff policy opens a case and tells the user, in French, that a person is coming.
         try await Self.eventually("the handoff-created notice") { fake.sends.count == 2 }
         #expect(fake.sends.last?.contains("je+vous+mets+en+relation+avec+un+conseiller") == true)
+        try await Self.eventually("the packet at the contact center") { fake.packets.load(ordering: .relaxed) == 1 }
 
-        let transcript = try await gateway.stop()
+        let transcript = try await Self.transcripts(stopping: gateway)
         await server.shutdown()
         #expect(transcript["whatsapp:+33600000001"]?.first == "internal:bot_unavailable:dead")
         #expect(transcript["whatsapp:+33600000001"]?.last == "outage")

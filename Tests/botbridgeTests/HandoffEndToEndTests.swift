@@ -14,7 +14,20 @@ import Testing
 /// and the next user message goes to the bot again. Bad events are refused.
 @Suite struct HandoffEndToEndTests {
     static let ccSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-    static let publicURL = "https://gw.example.test"
+    static let publicURL = GatewayUnderTest.publicURL
+
+    /// A generic sync bot, channel `wa` and contact center `desk`, all at the fake; `centerExtra`
+    /// adds fields to the contact center.
+    static func config(centerExtra: String = "") -> String {
+        """
+        {"public_url": "\(publicURL)",
+         "bots": [{"id": "main", "adapter": "generic", "url": "${FAKE}/bot", "mode": "sync"}],
+         "channels": [{"id": "wa", "adapter": "twilio",
+                       "settings": {"account_sid": "AC_FAKE", "auth_token": "fake_twilio_auth_token_0000",
+                                    "from": "whatsapp:+14155238886", "api_base": "${FAKE}"}}],
+         "contact_centers": [{"id": "desk", "adapter": "webhook", "url": "${FAKE}/cc", "secret": "\(ccSecret)"\(centerExtra)}]}
+        """
+    }
 
     final class Fake: Sendable {
         let botCalls = Mutex<[String]>([])
@@ -55,33 +68,15 @@ import Testing
     @Test func aFrenchUserAsksForAnAdvisorAndComesBackToTheBot() async throws {
         let fake = Fake()
         let (server, fakePort) = try fake.start()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-handoff-" + UUID().uuidString)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let config = """
-            {"public_url": "\(Self.publicURL)",
-             "bots": [{"id": "main", "adapter": "generic", "url": "${FAKE}/bot", "mode": "sync"}],
-             "channels": [{"id": "wa", "adapter": "twilio",
-                           "settings": {"account_sid": "AC_FAKE", "auth_token": "fake_twilio_auth_token_0000",
-                                        "from": "whatsapp:+14155238886", "api_base": "${FAKE}"}}],
-             "contact_centers": [{"id": "desk", "adapter": "webhook", "url": "${FAKE}/cc", "secret": "\(Self.ccSecret)"}]}
-            """
-        try Data(config.utf8).write(to: directory.appendingPathComponent("botbridge.json"))
         let sample = BinaryRunner.repositoryRoot.appendingPathComponent("examples/kb").path
-        #expect(try await BinaryRunner.run(["kb", "import", sample, "--db", "botbridge.sqlite"], directory: directory).0 == 0)
-        let gateway = try BinaryRunner(["serve", "--config", "botbridge.json", "--home", BinaryRunner.repositoryRoot.path, "--listen", "127.0.0.1:0"],
-                                       directory: directory, environment: ["FAKE": "http://127.0.0.1:\(fakePort)"])
-        let port = try await gateway.waitForListeningPort()
-        let client = HTTPClient()
+        let gateway = try await GatewayUnderTest.start(config: Self.config(), fakePort: fakePort) { directory in
+            let (status, _, _) = try await BinaryRunner.run(["kb", "import", sample, "--db", "botbridge.sqlite"], directory: directory)
+            #expect(status == 0)
+        }
+        defer { gateway.removeDirectory() }
+        let client = gateway.client
         func inbound(_ sid: String, _ text: String) async throws {
-            let form = [("MessageSid", sid), ("AccountSid", "AC_FAKE"), ("From", "whatsapp:+33612345678"), ("To", "whatsapp:+14155238886"),
-                        ("Body", text), ("ProfileName", "Léa"), ("NumMedia", "0")]
-            let signature = ChannelsEndToEndTests.twilioSignature(url: Self.publicURL + "/channels/wa/webhook", form: form)
-            let answer = try await client.send(HTTPClientRequest(
-                method: "POST", url: "http://127.0.0.1:\(port)/channels/wa/webhook",
-                headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Twilio-Signature", signature)],
-                body: ChannelsEndToEndTests.formBody(form)))
-            #expect(answer.status == 200)
+            try await gateway.inbound(sid, from: "whatsapp:+33612345678", text, profileName: "Léa")
         }
         let signer = StandardWebhooks.Signer(secret: try StandardWebhooks.Secret(Self.ccSecret))
         func event(_ json: String, id: String = "evt_\(UUID().uuidString)", signed: Bool = true) async throws -> HTTPClientResponse {
@@ -90,7 +85,7 @@ import Testing
                 let h = signer.sign(id: id, timestamp: Int64(Date().timeIntervalSince1970), body: Array(json.utf8))
                 headers += [("webhook-id", h.id), ("webhook-timestamp", h.timestamp), ("webhook-signature", h.signature)]
             }
-            return try await client.send(HTTPClientRequest(method: "POST", url: "http://127.0.0.1:\(port)/contact-centers/desk/events",
+            return try await client.send(HTTPClientRequest(method: "POST", url: gateway.base + "/contact-centers/desk/events",
                                                            headers: headers.map { (name: $0.0, value: $0.1) }, body: Array(json.utf8)))
         }
 
@@ -153,12 +148,9 @@ import Testing
         try await Self.eventually("the bot again") { fake.botCalls.withLock { $0.count } == 2 }
         try await Self.eventually("its answer") { fake.sends.count == 6 }
 
-        gateway.signal(SIGTERM)
-        #expect(try await gateway.waitForExit() == 0)
-        await client.shutdown()
+        try await gateway.stop()
         await server.shutdown()
-        let pool = try await DatabasePool.open(DatabaseConfiguration(path: directory.appendingPathComponent("botbridge.sqlite").path,
-                                                                     migrations: BridgeSchema.migrations))
+        let pool = try await gateway.openDatabase()
         let states = try await pool.read { db in
             try db.query("SELECT text, payload FROM messages WHERE type = 'state_changed' ORDER BY sequence").map { $0.string("payload") ?? "" }
         }
@@ -175,35 +167,18 @@ import Testing
     @Test func theHandoffAndHandbackRoutes() async throws {
         let fake = Fake()
         let (server, fakePort) = try fake.start()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-handoff-api-" + UUID().uuidString)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let config = """
-            {"public_url": "\(Self.publicURL)",
-             "bots": [{"id": "main", "adapter": "generic", "url": "${FAKE}/bot", "mode": "sync"}],
-             "channels": [{"id": "wa", "adapter": "twilio",
-                           "settings": {"account_sid": "AC_FAKE", "auth_token": "fake_twilio_auth_token_0000",
-                                        "from": "whatsapp:+14155238886", "api_base": "${FAKE}"}}],
-             "contact_centers": [{"id": "desk", "url": "${FAKE}/cc", "secret": "\(Self.ccSecret)"}]}
-            """
-        try Data(config.utf8).write(to: directory.appendingPathComponent("botbridge.json"))
-        let gateway = try BinaryRunner(["serve", "--config", "botbridge.json", "--home", BinaryRunner.repositoryRoot.path, "--listen", "127.0.0.1:0"],
-                                       directory: directory, environment: ["FAKE": "http://127.0.0.1:\(fakePort)"])
-        let port = try await gateway.waitForListeningPort()
+        let gateway = try await GatewayUnderTest.start(config: Self.config(), fakePort: fakePort)
+        defer { gateway.removeDirectory() }
+        let directory = gateway.directory
         let key = try await BinaryRunner.createKey(db: "botbridge.sqlite", directory: directory, scopes: "conversations.read,conversations.write")
         let reader = try await BinaryRunner.createKey(db: "botbridge.sqlite", directory: directory, scopes: "conversations.read")
-        let client = HTTPClient()
-        let form = [("MessageSid", "SM_API_1"), ("AccountSid", "AC_FAKE"), ("From", "whatsapp:+33600000009"), ("To", "whatsapp:+14155238886"),
-                    ("Body", "Hello"), ("NumMedia", "0")]
-        let signature = ChannelsEndToEndTests.twilioSignature(url: Self.publicURL + "/channels/wa/webhook", form: form)
-        _ = try await client.send(HTTPClientRequest(method: "POST", url: "http://127.0.0.1:\(port)/channels/wa/webhook",
-                                                    headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Twilio-Signature", signature)],
-                                                    body: ChannelsEndToEndTests.formBody(form)))
-        let list = try await client.send(HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/conversations", headers: [("Authorization", "Bearer \(key)")]))
+        let client = gateway.client
+        try await gateway.inbound("SM_API_1", from: "whatsapp:+33600000009", "Hello")
+        let list = try await client.send(HTTPClientRequest(url: gateway.base + "/v1/conversations", headers: [("Authorization", "Bearer \(key)")]))
         let conversations = try #require((try JSONSerialization.jsonObject(with: Data(list.body)) as? [String: Any])?["conversations"] as? [[String: Any]])
         let id = try #require(conversations.first?["id"] as? String)
         func post(_ path: String, _ body: String = "", key: String = key) async throws -> HTTPClientResponse {
-            try await client.send(HTTPClientRequest(method: "POST", url: "http://127.0.0.1:\(port)/v1/conversations/\(path)",
+            try await client.send(HTTPClientRequest(method: "POST", url: gateway.base + "/v1/conversations/\(path)",
                                                     headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")],
                                                     body: Array(body.utf8)))
         }
@@ -224,40 +199,18 @@ import Testing
         #expect(back.status == 200)
         #expect(try await post("\(id)/handback").status == 409)
 
-        gateway.signal(SIGTERM)
-        #expect(try await gateway.waitForExit() == 0)
-        await client.shutdown()
+        try await gateway.stop()
         await server.shutdown()
     }
 
     @Test func noAgentInTimeSendsTheNoticeAndGivesTheConversationBackToTheBot() async throws {
         let fake = Fake()
         let (server, fakePort) = try fake.start()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-noagent-" + UUID().uuidString)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let config = """
-            {"public_url": "\(Self.publicURL)",
-             "bots": [{"id": "main", "adapter": "generic", "url": "${FAKE}/bot", "mode": "sync"}],
-             "channels": [{"id": "wa", "adapter": "twilio",
-                           "settings": {"account_sid": "AC_FAKE", "auth_token": "fake_twilio_auth_token_0000",
-                                        "from": "whatsapp:+14155238886", "api_base": "${FAKE}"}}],
-             "contact_centers": [{"id": "desk", "url": "${FAKE}/cc", "secret": "\(Self.ccSecret)",
-                                  "no_agent_after_seconds": 1, "no_agent_fallback": "bot"}]}
-            """
-        try Data(config.utf8).write(to: directory.appendingPathComponent("botbridge.json"))
-        let gateway = try BinaryRunner(["serve", "--config", "botbridge.json", "--home", BinaryRunner.repositoryRoot.path, "--listen", "127.0.0.1:0"],
-                                       directory: directory, environment: ["FAKE": "http://127.0.0.1:\(fakePort)"])
-        let port = try await gateway.waitForListeningPort()
-        let client = HTTPClient()
+        let gateway = try await GatewayUnderTest.start(
+            config: Self.config(centerExtra: #", "no_agent_after_seconds": 1, "no_agent_fallback": "bot""#), fakePort: fakePort)
+        defer { gateway.removeDirectory() }
         func inbound(_ sid: String, _ text: String) async throws {
-            let form = [("MessageSid", sid), ("AccountSid", "AC_FAKE"), ("From", "whatsapp:+33600000010"), ("To", "whatsapp:+14155238886"),
-                        ("Body", text), ("NumMedia", "0")]
-            let signature = ChannelsEndToEndTests.twilioSignature(url: Self.publicURL + "/channels/wa/webhook", form: form)
-            let answer = try await client.send(HTTPClientRequest(method: "POST", url: "http://127.0.0.1:\(port)/channels/wa/webhook",
-                                                                 headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Twilio-Signature", signature)],
-                                                                 body: ChannelsEndToEndTests.formBody(form)))
-            #expect(answer.status == 200)
+            try await gateway.inbound(sid, from: "whatsapp:+33600000010", text)
         }
         try await inbound("SM_NA_1", "/agent")
         try await Self.eventually("the handoff notice") { fake.sends.count == 1 }
@@ -269,9 +222,7 @@ import Testing
         try await Task.sleep(for: .milliseconds(1500))
         #expect(fake.sends.count == 3, "one notice only, then the bot's answer")
 
-        gateway.signal(SIGTERM)
-        #expect(try await gateway.waitForExit() == 0)
-        await client.shutdown()
+        try await gateway.stop()
         await server.shutdown()
     }
 }

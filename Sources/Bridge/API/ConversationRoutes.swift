@@ -132,6 +132,9 @@ public enum ConversationRoutes {
                 guard let started = try Handoff.start(conversationID: conversationID,
                                                       signal: EscalationSignal(detector: "api", reason: reason, skills: skills),
                                                       configuration: configuration, in: db, now: now) else {
+                    guard configuration.defaultContactCenter != nil else {
+                        throw HTTPError(.conflict, code: "no_contact_center", message: "no contact center is configured to take the handoff")
+                    }
                     throw HTTPError(.conflict, code: "illegal_transition",
                                     message: "the conversation is \(state?.rawValue ?? "unknown"), not with the bot: no handoff")
                 }

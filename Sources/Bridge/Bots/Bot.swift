@@ -54,8 +54,7 @@ public struct Bot: Sendable {
         guard !systemPrompts.isEmpty else { return nil }
         if let locale {
             if let exact = systemPrompts[locale] { return exact }
-            let language = String(locale.prefix { $0 != "-" && $0 != "_" }).lowercased()
-            if let found = systemPrompts[language] { return found }
+            if let found = systemPrompts[Notices.language(of: locale)] { return found }
         }
         return systemPrompts["en"] ?? systemPrompts.values.first
     }

@@ -13,33 +13,38 @@ public enum Handoff {
         public var notice: OutboundResult?
     }
 
-    /// Opens a case and moves the conversation to `queued`; sends the packet to the contact
-    /// center (when one is configured) and the `handoff-created` notice. Nil when the
-    /// conversation is not with the bot (already with people, or closed).
+    /// Opens a case, moves the conversation to `queued`, sends the packet to the contact center
+    /// and the `handoff-created` notice to the user. Nil when the conversation is not with the
+    /// bot (already with people, or closed), or when no contact center is configured: then
+    /// nobody could answer, so the request is only noted (`handoff_request`) and the bot keeps
+    /// the conversation.
     public static func start(conversationID: Int64, signal: EscalationSignal, configuration: GatewayConfiguration,
                              in db: Database, now: Int64) throws -> Started? {
         guard try ConversationStates.state(of: conversationID, in: db) == .bot,
-              let conversation = try db.queryRow("SELECT public_id, channel, user_id, locale FROM conversations WHERE id = ?", conversationID),
-              let channelID = conversation.string("channel") else { return nil }
-        let contactCenter = configuration.defaultContactCenter
+              let channelID = try db.scalar("SELECT channel FROM conversations WHERE id = ?", conversationID).string else { return nil }
+        guard let contactCenter = configuration.defaultContactCenter else {
+            try Outbound.note(conversationID: conversationID, type: "handoff_request", text: signal.reason,
+                              payload: .object(["detector": .string(signal.detector), "skills": .array(signal.skills.map(TemplateValue.string)),
+                                                "outcome": .string("no contact center configured")]),
+                              in: db, now: now)
+            return nil
+        }
         let locale = try configuration.notices.locale(conversationID: conversationID, in: db)
         let casePublicID = PublicID.make("case")
         try db.run("""
             INSERT INTO cases (public_id, conversation_id, state, reason, detector, queue, skills, contact_center, opened_at)
             VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?)
             """, casePublicID, conversationID, signal.reason, signal.detector, "default",
-            TemplateValue.array(signal.skills.map(TemplateValue.string)).json, contactCenter?.id, now)
+            TemplateValue.array(signal.skills.map(TemplateValue.string)).json, contactCenter.id, now)
         let caseID = db.lastInsertRowID
         try db.run("UPDATE conversations SET case_id = ? WHERE id = ?", caseID, conversationID)
         try ConversationStates.move(conversationID, to: .queued, reason: signal.reason,
                                     details: ["case_id": .string(casePublicID), "detector": .string(signal.detector)], in: db, now: now)
         let suggestions = try self.suggestions(conversationID: conversationID, locale: locale, in: db)
-        if let contactCenter {
-            let packet = try self.packet(conversationID: conversationID, casePublicID: casePublicID, signal: signal, locale: locale,
-                                         channel: channelID, suggestions: suggestions, in: db)
-            try enqueue(contactCenter.adapter.handoff, variables: ["packet": packet, "case_id": .string(casePublicID)],
-                        contactCenter: contactCenter, conversationID: conversationID, in: db, now: now)
-        }
+        let packet = try self.packet(conversationID: conversationID, casePublicID: casePublicID, signal: signal, locale: locale,
+                                     channel: channelID, suggestions: suggestions, in: db)
+        try enqueue(contactCenter.adapter.handoff, variables: ["packet": packet, "case_id": .string(casePublicID)],
+                    contactCenter: contactCenter, conversationID: conversationID, in: db, now: now)
         let notice = try configuration.notices.send(
             .handoffCreated, conversationID: conversationID,
             extra: ["case_number": .string(casePublicID), "reason": .string(signal.reason), "suggestions": .array(suggestions)],

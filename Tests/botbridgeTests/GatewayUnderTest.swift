@@ -1,0 +1,60 @@
+import Bridge
+import Foundation
+import HTTPClient
+import Storage
+import Testing
+
+/// The real binary serving a configuration (with `${FAKE}` pointing at a test's local server)
+/// in a fresh directory, with a Twilio channel `wa` whose webhooks it can sign and post.
+struct GatewayUnderTest {
+    static let publicURL = "https://gw.example.test"
+
+    let runner: BinaryRunner
+    let port: Int
+    let directory: URL
+    let client = HTTPClient()
+
+    /// `prepare` runs in the directory before the gateway starts (importing a knowledge base...).
+    static func start(config: String, fakePort: Int, prepare: (URL) async throws -> Void = { _ in }) async throws -> GatewayUnderTest {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-gateway-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data(config.utf8).write(to: directory.appendingPathComponent("botbridge.json"))
+        try await prepare(directory)
+        let runner = try BinaryRunner(["serve", "--config", "botbridge.json", "--home", BinaryRunner.repositoryRoot.path,
+                                       "--listen", "127.0.0.1:0"],
+                                      directory: directory, environment: ["FAKE": "http://127.0.0.1:\(fakePort)"])
+        return GatewayUnderTest(runner: runner, port: try await runner.waitForListeningPort(), directory: directory)
+    }
+
+    var base: String { "http://127.0.0.1:\(port)" }
+
+    /// A signed Twilio WhatsApp message to channel `wa`; expects the 200.
+    func inbound(_ sid: String, from: String, _ text: String, profileName: String? = nil) async throws {
+        var form = [("MessageSid", sid), ("AccountSid", "AC_FAKE"), ("From", from), ("To", "whatsapp:+14155238886"),
+                    ("Body", text), ("NumMedia", "0")]
+        if let profileName { form.append(("ProfileName", profileName)) }
+        let signature = ChannelsEndToEndTests.twilioSignature(url: Self.publicURL + "/channels/wa/webhook", form: form)
+        let answer = try await client.send(HTTPClientRequest(
+            method: "POST", url: base + "/channels/wa/webhook",
+            headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Twilio-Signature", signature)],
+            body: ChannelsEndToEndTests.formBody(form)))
+        #expect(answer.status == 200)
+    }
+
+    /// SIGTERM; expects exit status 0.
+    func stop() async throws {
+        runner.signal(SIGTERM)
+        #expect(try await runner.waitForExit() == 0)
+        await client.shutdown()
+    }
+
+    /// The gateway's database, for reading after `stop()`.
+    func openDatabase() async throws -> DatabasePool {
+        try await DatabasePool.open(DatabaseConfiguration(path: directory.appendingPathComponent("botbridge.sqlite").path,
+                                                          migrations: BridgeSchema.migrations))
+    }
+
+    func removeDirectory() {
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
