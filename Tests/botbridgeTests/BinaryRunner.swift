@@ -44,17 +44,31 @@ final class BinaryRunner: @unchecked Sendable {
         }
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
-        stdoutPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self else { return }
-            self.lock.lock(); self.stdoutData.append(data); self.lock.unlock()
-        }
-        stderrPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self else { return }
-            self.lock.lock(); self.stderrData.append(data); self.lock.unlock()
-        }
         try process.run()
+        // Each pipe is drained by a plain thread doing blocking reads until end of file. Not
+        // FileHandle.readabilityHandler: its dispatch source is still registered when the handle
+        // closes its descriptor, and libdispatch's event loop then crashes on the stale entry.
+        Self.drain(stdoutPipe) { [weak self] data in self?.append(data, toStdout: true) }
+        Self.drain(stderrPipe) { [weak self] data in self?.append(data, toStdout: false) }
+    }
+
+    private func append(_ data: Data, toStdout: Bool) {
+        lock.lock(); defer { lock.unlock() }
+        if toStdout { stdoutData.append(data) } else { stderrData.append(data) }
+    }
+
+    private static func drain(_ pipe: Pipe, into sink: @escaping @Sendable (Data) -> Void) {
+        let thread = Thread {
+            let fd = pipe.fileHandleForReading.fileDescriptor
+            var buffer = [UInt8](repeating: 0, count: 16_384)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if count > 0 { sink(Data(buffer[0..<count])); continue }
+                if count < 0 && errno == EINTR { continue }
+                break
+            }
+        }
+        thread.start()
     }
 
     deinit {
@@ -75,7 +89,7 @@ final class BinaryRunner: @unchecked Sendable {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        try await Task.sleep(for: .milliseconds(50)) // let the pipe handlers drain
+        try await Task.sleep(for: .milliseconds(50)) // let the pipe readers drain
         return process.terminationStatus
     }
 
