@@ -13,11 +13,31 @@ struct GatewayHome {
     /// The id of the embedded default's web-chat channel.
     static let embeddedWebChat = "web"
 
-    /// The configuration `serve` runs with no `--config`: the built-in web chat as channel `web`.
-    /// Nil when this home has no web-chat adapter (the binary runs outside its folder).
+    /// The configuration `serve` runs with no `--config`: the built-in web chat as channel `web`,
+    /// answered by the built-in FAQ bot from the sample knowledge base (`examples/kb`, imported at
+    /// start-up), and handing off to the built-in `log` contact center. Nil when this home has no
+    /// web-chat adapter (the binary runs outside its folder); the parts whose files are missing
+    /// are left out.
     func embeddedDefault() -> [String: Any]? {
-        guard FileManager.default.fileExists(atPath: path + "/adapters/channels/webchat.json") else { return nil }
-        return ["channels": [["id": Self.embeddedWebChat, "adapter": "webchat"]]]
+        let files = FileManager.default
+        guard files.fileExists(atPath: path + "/adapters/channels/webchat.json") else { return nil }
+        var object: [String: Any] = ["channels": [["id": Self.embeddedWebChat, "adapter": "webchat"]]]
+        if files.fileExists(atPath: path + "/adapters/bots/faq.json") {
+            object["bots"] = [["id": "faq", "adapter": "faq"]]
+            if files.fileExists(atPath: path + "/examples/kb") { object["knowledge_base"] = ["import": [path + "/examples/kb"]] }
+        }
+        if files.fileExists(atPath: path + "/adapters/contact-centers/log.json") {
+            object["contact_centers"] = [["id": "console", "adapter": "log"]]
+        }
+        return object
+    }
+
+    /// A path from the configuration, relative to the configuration file's folder (or to this
+    /// home for the embedded default).
+    func resolve(_ path: String, configFile: String?) -> String {
+        if path.hasPrefix("/") { return path }
+        let base = configFile.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? self.path
+        return base + "/" + path
     }
 
     /// The `public_url`, `bots` and `channels` of a configuration object, resolved against the

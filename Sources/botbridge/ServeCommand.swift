@@ -119,6 +119,13 @@ struct ServeCommand: Command {
         guard let pool = await DatabaseLocation.open(path: settings.databasePath, synchronous: settings.synchronous) else {
             return ExitStatus.failure
         }
+        if !gatewayConfiguration.knowledgeBaseImports.isEmpty {
+            let paths = gatewayConfiguration.knowledgeBaseImports.map { gatewayHome.resolve($0, configFile: configPath) }
+            guard await Self.importKnowledgeBase(paths, pool: pool, logger: logger) else {
+                await pool.close()
+                return ExitStatus.config
+            }
+        }
         let client = HTTPClient()
         let clock = SystemDeliveryClock()
         let webChatHub = WebChatHub()
@@ -126,9 +133,13 @@ struct ServeCommand: Command {
         let outages = BotOutages(configuration: gatewayConfiguration, hub: webChatHub, clock: clock, logger: logger,
                                  wake: { dispatcherBox.dispatcher?.notify() })
         let botReplies = BotReplies(configuration: gatewayConfiguration, hub: webChatHub, clock: clock, outages: outages)
-        var targets: [DeliveryTarget] = gatewayConfiguration.bots.values.map(botReplies.target(for:))
+        var targets: [DeliveryTarget] = gatewayConfiguration.bots.values.map { botReplies.target(for: $0, pool: pool) }
             + gatewayConfiguration.channels.values.compactMap { $0.sender?.target }
-            + gatewayConfiguration.contactCenters.values.map(\.target)
+            + gatewayConfiguration.contactCenters.values.map { center in
+                var target = center.target
+                if center.adapter.builtin == .log { target.handler = LogContactCenter.handler(logger: logger) }
+                return target
+            }
         if devOutboxURL != nil { targets.append(DeliveryTarget(id: GatewayRoutes.devOutboxTarget, kind: .webhook)) }
         let dispatcher = DeliveryDispatcher(pool: pool, client: client, targets: DeliveryTargets(targets), clock: clock,
                                             logger: logger)
@@ -180,6 +191,32 @@ struct ServeCommand: Command {
         await pool.close()
         logger.info("stopped")
         return ExitStatus.success
+    }
+}
+
+extension ServeCommand {
+    /// `knowledge_base.import`: reads every path and upserts the articles in one transaction
+    /// (idempotent on id and locale, so every start-up can do it). A path that cannot be read
+    /// stops the start with its reason.
+    static func importKnowledgeBase(_ paths: [String], pool: DatabasePool, logger: Logger) async -> Bool {
+        var articles: [Article] = []
+        for path in paths {
+            do { articles += try KnowledgeBase.read(path: path) } catch {
+                FileHandle.standardError.write(Data("error: knowledge_base.import: \(error)\n".utf8))
+                return false
+            }
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let read = articles
+        do {
+            let counts = try await pool.write { db in try KnowledgeBase.upsert(read, in: db, now: now) }
+            logger.info("knowledge base imported", [("articles", String(articles.count)), ("new", String(counts.added)),
+                                                    ("updated", String(counts.updated)), ("unchanged", String(counts.unchanged))])
+            return true
+        } catch {
+            logger.critical("cannot import the knowledge base: \(error)")
+            return false
+        }
     }
 }
 

@@ -18,7 +18,10 @@ import Testing
     }
 
     @Test func everyShippedAdapterLoadsWithItsMode() {
-        #expect(Self.adapters.keys.sorted() == ["braze-webhook", "dialogflow-es", "generic", "openai-chat", "rasa"])
+        #expect(Self.adapters.keys.sorted() == ["braze-webhook", "dialogflow-es", "faq", "generic", "openai-chat", "rasa"])
+        #expect(Self.adapters["faq"]?.builtin == .faq)
+        #expect(Self.adapters["faq"]?.mode == .sync)
+        #expect(Self.adapters["generic"]?.builtin == nil)
         #expect(Self.adapters["braze-webhook"]?.mode == .async)
         #expect(Self.adapters["braze-webhook"]?.reply == nil)
         #expect(Self.adapters["generic"]?.mode == .both)
@@ -41,6 +44,9 @@ import Testing
         #expect(try Self.parse("generic", "").messages.isEmpty)
         #expect(try Self.parse("generic", #"{"messages":[],"handoff":null}"#).handoff == nil)
         #expect(throws: BotReply.Failure.notJSON) { try Self.parse("generic", "<html>") }
+        #expect(reply.fallback == false)
+        #expect(try Self.parse("generic", #"{"messages":[],"fallback":true}"#).fallback)
+        #expect(try Self.parse("generic", #"{"messages":[],"fallback":"yes"}"#).fallback == false, "only true is a fallback")
     }
 
     @Test func rasaRestChannelReplies() throws {

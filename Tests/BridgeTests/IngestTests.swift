@@ -9,7 +9,7 @@ import Testing
     static let twilio = InboundReaderTests.catalog.adapters["twilio"]!
     static let adapter = BotAdapter(name: "test", contentType: "application/json",
                                     body: try! Template(parsing: #"{"conversation_id":"{{ conversation_id }}","text":"{{ text | json_escape }}","user":"{{ user_id }}"}"#),
-                                    mode: .async, transcriptTurns: 0, systemPrompt: nil, reply: nil)
+                                    mode: .async, transcriptTurns: 0, systemPrompt: nil, reply: nil, builtin: nil)
     static let route = BotRouter(bots: [Bot(id: "bot", adapter: adapter, url: "http://127.0.0.1:9/bot",
                                             target: DeliveryTarget(id: "bot", kind: .bot))])
 

@@ -7,21 +7,26 @@ import Storage
 import Synchronization
 import Testing
 
-/// A French WhatsApp user through the real binary, a local bot and a local contact center
-/// (`webhook` adapter, Standard Webhooks both ways): the bot answers, "je veux parler à un
-/// conseiller" opens a case and the packet (whole transcript, knowledge-base suggestions) reaches
-/// the contact center, the user gets the French notice; the agent joins, writes and resolves,
-/// and the next user message goes to the bot again. Bad events are refused.
+/// A French WhatsApp user through the real binary, the built-in FAQ bot (the sample knowledge
+/// base imported at start-up) and a local contact center (`webhook` adapter, Standard Webhooks
+/// both ways): the bot answers with an article, "je veux parler à un conseiller" opens a case and
+/// the packet (whole transcript, knowledge-base suggestions) reaches the contact center, the user
+/// gets the French notice; the agent joins, writes and resolves, and the next user message goes
+/// to the bot again. Bad events are refused. Three fallbacks in a row also hand off.
 @Suite struct HandoffEndToEndTests {
     static let ccSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     static let publicURL = GatewayUnderTest.publicURL
+    static let sampleKB = BinaryRunner.repositoryRoot.appendingPathComponent("examples/kb").path
 
-    /// A generic sync bot, channel `wa` and contact center `desk`, all at the fake; `centerExtra`
-    /// adds fields to the contact center.
-    static func config(centerExtra: String = "") -> String {
-        """
-        {"public_url": "\(publicURL)",
-         "bots": [{"id": "main", "adapter": "generic", "url": "${FAKE}/bot", "mode": "sync"}],
+    /// Channel `wa` and contact center `desk` at the fake; a generic sync bot there too, or with
+    /// `faq` the built-in FAQ bot over the sample knowledge base in a French shop.
+    /// `centerExtra` adds fields to the contact center.
+    static func config(faq: Bool = false, centerExtra: String = "") -> String {
+        let bot = faq
+            ? #""default_locale": "fr", "knowledge_base": {"import": "\#(sampleKB)"}, "bots": [{"id": "faq", "adapter": "faq"}]"#
+            : #""bots": [{"id": "main", "adapter": "generic", "url": "${FAKE}/bot", "mode": "sync"}]"#
+        return """
+        {"public_url": "\(publicURL)", \(bot),
          "channels": [{"id": "wa", "adapter": "twilio",
                        "settings": {"account_sid": "AC_FAKE", "auth_token": "fake_twilio_auth_token_0000",
                                     "from": "whatsapp:+14155238886", "api_base": "${FAKE}"}}],
@@ -68,11 +73,7 @@ import Testing
     @Test func aFrenchUserAsksForAnAdvisorAndComesBackToTheBot() async throws {
         let fake = Fake()
         let (server, fakePort) = try fake.start()
-        let sample = BinaryRunner.repositoryRoot.appendingPathComponent("examples/kb").path
-        let gateway = try await GatewayUnderTest.start(config: Self.config(), fakePort: fakePort) { directory in
-            let (status, _, _) = try await BinaryRunner.run(["kb", "import", sample, "--db", "botbridge.sqlite"], directory: directory)
-            #expect(status == 0)
-        }
+        let gateway = try await GatewayUnderTest.start(config: Self.config(faq: true), fakePort: fakePort)
         defer { gateway.removeDirectory() }
         let client = gateway.client
         func inbound(_ sid: String, _ text: String) async throws {
@@ -89,14 +90,15 @@ import Testing
                                                            headers: headers.map { (name: $0.0, value: $0.1) }, body: Array(json.utf8)))
         }
 
-        // 1. A question about a return goes to the bot, which answers.
+        // 1. A question about a return: the FAQ bot answers with the French article and its link.
         try await inbound("SM_H_1", "Comment retourner un article ?")
         try await Self.eventually("the bot's answer") { fake.sends.count == 1 }
-        // 2. Asking for an advisor: no bot call, a case, the packet, the French notice.
+        #expect(fake.sends[0].contains("Comment+retourner+un+article"))
+        #expect(fake.sends[0].contains("https%3A%2F%2Fhelp.lanterne-shop.example%2Ffr%2Freturn-item"))
+        // 2. Asking for an advisor: a case, the packet, the French notice (and nothing from the bot).
         try await inbound("SM_H_2", "je veux parler à un conseiller")
         try await Self.eventually("the packet") { fake.packets.withLock { $0.count } == 1 }
         try await Self.eventually("the handoff notice") { fake.sends.count == 2 }
-        #expect(fake.botCalls.withLock { $0 } == ["Comment retourner un article ?"])
         let packetRequest = try #require(fake.packets.withLock { $0.first })
         var headers: [String: String] = [:]
         for field in packetRequest.headers { headers[field.name.lowercased()] = field.value }
@@ -112,9 +114,9 @@ import Testing
         #expect(suggestions.first?["id"] as? String == "return-item")
         #expect((packet["user"] as? [String: Any])?["name"] as? String == "Léa")
         #expect((packet["routing"] as? [String: Any])?["channel"] as? String == "wa")
-        #expect(fake.sends[1].contains("je+vous+mets+en+relation+avec+un+conseiller") == false, "no locale from Twilio: English by default")
+        #expect(fake.sends[1].contains("je+vous+mets+en+relation+avec+un+conseiller"), "Twilio has no locale: the shop's default, French")
         #expect(fake.sends[1].contains(caseID))
-        #expect(fake.sends[1].contains("return-item") || fake.sends[1].contains("How+do+I+return"), "the notice suggests the article")
+        #expect(fake.sends[1].contains("fr%2Freturn-item"), "the notice suggests the article")
 
         // 3. While queued, the user's messages go to the contact center, not the bot.
         try await inbound("SM_H_3", "Bonjour ?")
@@ -139,14 +141,15 @@ import Testing
         #expect(try await event(#"{"type":"case.resolved","case_id":"\#(caseID)"}"#).status == 200)
         #expect(try await event(#"{"type":"agent.message","case_id":"\#(caseID)","text":"late"}"#).status == 409)
         try await Self.eventually("joined, reply, resolved notices") { fake.sends.count == 5 }
-        #expect(fake.sends[2].contains("Camille+from+our+team+has+joined"))
+        #expect(fake.sends[2].contains("Camille+a+rejoint+la+conversation"))
         #expect(fake.sends[3].contains("Bonjour+L%C3%A9a%2C+je+regarde+votre+retour."))
-        #expect(fake.sends[4].contains("is+resolved"))
+        #expect(fake.sends[4].contains("est+r%C3%A9solu"))
 
-        // 6. Back with the bot.
-        try await inbound("SM_H_4", "Merci !")
-        try await Self.eventually("the bot again") { fake.botCalls.withLock { $0.count } == 2 }
-        try await Self.eventually("its answer") { fake.sends.count == 6 }
+        // 6. Back with the bot, which answers the next question.
+        try await inbound("SM_H_4", "Quand serai-je remboursé ?")
+        try await Self.eventually("the bot's answer") { fake.sends.count == 6 }
+        #expect(fake.sends[5].contains("fr%2Frefund-status"))
+        #expect(fake.packets.withLock { $0.count } == 2, "nothing more for the contact center")
 
         try await gateway.stop()
         await server.shutdown()
@@ -224,5 +227,75 @@ import Testing
 
         try await gateway.stop()
         await server.shutdown()
+    }
+
+    /// The FAQ bot does not understand three times in a row: each time the French fallback
+    /// notice, and at the third a handoff with detector `fallbacks`. Back with the bot, the count
+    /// starts again.
+    @Test func threeFallbacksInARowHandOff() async throws {
+        let fake = Fake()
+        let (server, fakePort) = try fake.start()
+        let gateway = try await GatewayUnderTest.start(config: Self.config(faq: true), fakePort: fakePort)
+        defer { gateway.removeDirectory() }
+        func inbound(_ sid: String, _ text: String) async throws {
+            try await gateway.inbound(sid, from: "whatsapp:+33600000011", text)
+        }
+        try await inbound("SM_FB_1", "Quel temps fait-il à Lyon ?")
+        try await Self.eventually("the first fallback") { fake.sends.count == 1 }
+        #expect(fake.sends[0].contains("D%C3%A9sol%C3%A9%2C+je+n%27ai+pas+compris"))
+        try await inbound("SM_FB_2", "Et demain, il pleut ?")
+        try await Self.eventually("the second fallback") { fake.sends.count == 2 }
+        #expect(fake.packets.withLock { $0.count } == 0)
+        try await inbound("SM_FB_3", "Vous connaissez un bon restaurant ?")
+        try await Self.eventually("the third fallback and the handoff notice") { fake.sends.count == 4 }
+        try await Self.eventually("the packet") { fake.packets.withLock { $0.count } == 1 }
+        #expect(fake.sends[2].contains("D%C3%A9sol%C3%A9"))
+        #expect(fake.sends[3].contains("je+vous+mets+en+relation"))
+        let packet = try #require(try JSONSerialization.jsonObject(with: Data(fake.packets.withLock { $0[0].body })) as? [String: Any])
+        #expect(packet["detector"] as? String == "fallbacks")
+        let transcript = try #require(packet["transcript"] as? [[String: Any]])
+        #expect(transcript.map { $0["author"] as? String } == ["user", "system", "user", "system", "user", "system"])
+
+        // Handed back, one more fallback is only a fallback: the count starts again.
+        let conversation = try await gateway.openDatabase()
+        let caseID = try await conversation.read { db in try db.scalar("SELECT public_id FROM cases").string }
+        await conversation.close()
+        let body = #"{"type":"case.resolved","case_id":"\#(caseID ?? "")"}"#
+        let signed = StandardWebhooks.Signer(secret: try StandardWebhooks.Secret(Self.ccSecret))
+            .sign(id: "evt_fb_resolved", timestamp: Int64(Date().timeIntervalSince1970), body: Array(body.utf8))
+        let resolved = try await gateway.client.send(HTTPClientRequest(
+            method: "POST", url: gateway.base + "/contact-centers/desk/events",
+            headers: [("Content-Type", "application/json"), ("webhook-id", signed.id), ("webhook-timestamp", signed.timestamp),
+                      ("webhook-signature", signed.signature)], body: Array(body.utf8)))
+        #expect(resolved.status == 200)
+        try await Self.eventually("the resolved notice") { fake.sends.count == 5 }
+        try await inbound("SM_FB_4", "Et la météo à Paris ?")
+        try await Self.eventually("a fallback") { fake.sends.count == 6 }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(fake.sends.count == 6, "no second handoff")
+        #expect(fake.packets.withLock { $0.count } == 1)
+
+        try await gateway.stop()
+        await server.shutdown()
+    }
+
+    @Test func builtInPartsRefuseBadConfiguration() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-builtin-config-" + UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (config, complaint) in [
+            (#"{"bots": [{"id": "faq", "adapter": "faq", "url": "http://127.0.0.1:9/"}]}"#, "bots[0].url"),
+            (#"{"bots": [{"id": "faq", "adapter": "faq", "settings": {"min_score": "-1"}}]}"#, "bots[0].settings.min_score"),
+            (#"{"contact_centers": [{"id": "c", "adapter": "log", "url": "http://127.0.0.1:9/"}]}"#, "contact_centers[0].url"),
+            (#"{"knowledge_base": {"path": "kb"}}"#, "knowledge_base.path"),
+            (#"{"knowledge_base": {"import": 7}}"#, "knowledge_base.import"),
+            (#"{"knowledge_base": {"import": ["no-such-folder"]}}"#, "knowledge_base.import"),
+        ] {
+            try Data(config.utf8).write(to: directory.appendingPathComponent("botbridge.json"))
+            let (status, _, stderr) = try await BinaryRunner.run(["serve", "--config", "botbridge.json", "--home", BinaryRunner.repositoryRoot.path,
+                                                                  "--listen", "127.0.0.1:0"], directory: directory)
+            #expect(status == 78, "\(config)")
+            #expect(stderr.contains(complaint), "\(stderr)")
+        }
     }
 }

@@ -220,17 +220,36 @@ import Testing
         #expect(counts == [0, 2, 0])
     }
 
-    @Test func serveWithoutConfigurationRunsTheEmbeddedWebChat() async throws {
+    /// The README's walkthrough: with no configuration, the web chat's question is answered by
+    /// the FAQ bot from the sample knowledge base (imported at start-up), "agent" hands off to the
+    /// built-in log contact center and the user gets the handoff notice.
+    @Test func serveWithoutConfigurationRunsTheEmbeddedDefault() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-embedded-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let runner = try BinaryRunner(["serve", "--listen", "127.0.0.1:0"], directory: directory,
                                       environment: ["BOTBRIDGE_HOME": BinaryRunner.repositoryRoot.path])
         let gateway = Gateway(runner: runner, port: try await runner.waitForListeningPort(), directory: directory)
-        let session = try await gateway.session()
-        #expect(try await gateway.send("POST", "/channels/web/webhook", #"{"text":"hello"}"#, token: session.token).status == 202)
-        #expect(try await gateway.feed(session.token).count == 1)
         #expect(runner.stderr.contains("/channels/web/chat"))
+        #expect(runner.stderr.contains(#"msg="knowledge base imported" articles=12"#))
+        let session = try await gateway.session("web", #"{"name":"Ana","locale":"en"}"#)
+        #expect(try await gateway.send("POST", "/channels/web/webhook", #"{"text":"Where is my order?"}"#, token: session.token).status == 202)
+        var feed: [[String: Any]] = []
+        try await Self.eventually { feed = (try? await gateway.feed(session.token)) ?? []; return feed.count == 2 }
+        let answer = try #require(feed.last)
+        #expect(answer["author"] as? String == "bot")
+        #expect((answer["text"] as? String)?.hasPrefix("Where is my order? Tracking a parcel\n") == true)
+        #expect((answer["text"] as? String)?.hasSuffix("https://help.lanterne-shop.example/en/track-order") == true)
+        #expect((answer["suggestions"] as? [[String: String]]) == [["text": "Talk to an agent", "postback": "LIVE_AGENT"]])
+
+        #expect(try await gateway.send("POST", "/channels/web/webhook", #"{"text":"agent"}"#, token: session.token).status == 202)
+        try await Self.eventually { feed = (try? await gateway.feed(session.token)) ?? []; return feed.count == 4 }
+        #expect(feed.last?["author"] as? String == "system")
+        #expect((feed.last?["text"] as? String)?.contains("Thanks Ana, I'm passing you to a member of our team (case case_") == true)
+        try await Self.eventually { runner.stderr.contains("handoff received by the log contact center") }
+        #expect(runner.stderr.contains("transcript_messages=3"))
+        let events = try await gateway.send("POST", "/contact-centers/console/events", #"{"type":"agent.joined"}"#)
+        #expect(events.status == 404 && events.bodyText.contains("takes no events"))
         try await gateway.stop()
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("botbridge.sqlite").path))
     }
@@ -239,5 +258,11 @@ import Testing
         let deadline = ContinuousClock.now + .seconds(10)
         while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(condition())
+    }
+
+    static func eventually(_ condition: () async -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while await !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(await condition())
     }
 }

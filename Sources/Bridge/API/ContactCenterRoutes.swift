@@ -19,6 +19,9 @@ public enum ContactCenterRoutes {
         router.post("/contact-centers/{id}/events") { request, context in
             let id = context.parameters["id"] ?? ""
             guard let center = configuration.contactCenters[id] else { throw HTTPError.notFound("no contact center '\(id)'") }
+            guard center.adapter.events != nil else {
+                throw HTTPError(.notFound, code: "no_events", message: "contact center '\(id)' (adapter \(center.adapter.name)) takes no events")
+            }
             let now = clock.now()
             if center.adapter.verify == "standard-webhooks" {
                 try WebhookVerification.standardWebhooks.verify(WebhookVerification.Request(request, publicBaseURL: configuration.publicURL),

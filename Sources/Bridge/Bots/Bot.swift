@@ -25,11 +25,13 @@ public struct Bot: Sendable {
     public let systemPrompts: [String: String]
     /// What a conversation does when this bot cannot be reached.
     public let unavailable: BotUnavailablePolicy
+    /// The built-in FAQ bot's settings and prompts, when its adapter is `faq`.
+    public let faq: FAQBot.Settings?
 
     public init(id: String, adapter: BotAdapter, url: String, target: DeliveryTarget, mode: BotReplyMode? = nil,
                 channels: Set<String>? = nil, states: Set<String> = ["bot"], triggers: [BotTrigger] = [], isDefault: Bool = false,
                 settings: [String: String] = [:], systemPrompts: [String: String] = [:],
-                unavailable: BotUnavailablePolicy = BotUnavailablePolicy()) {
+                unavailable: BotUnavailablePolicy = BotUnavailablePolicy(), faq: FAQBot.Settings? = nil) {
         self.id = id
         self.adapter = adapter
         self.url = url
@@ -43,6 +45,7 @@ public struct Bot: Sendable {
         self.settings = settings
         self.systemPrompts = systemPrompts
         self.unavailable = unavailable
+        self.faq = faq
     }
 
     func serves(channel: String, state: String) -> Bool {

@@ -24,11 +24,19 @@ public struct BotAdapter: Sendable {
     public let systemPrompt: String?
     /// Where replies are in the bot's answer; nil for adapters that never answer synchronously.
     public let reply: BotReplyMapping?
+    /// A bot that runs inside the gateway instead of at a URL (`faq`: answers from the
+    /// knowledge base). Its webhooks are still deliveries, answered in process.
+    public let builtin: Builtin?
+
+    public enum Builtin: String, Sendable, Decodable {
+        case faq
+    }
 
     struct File: Decodable {
         var name: String
         var description: String?
         var mode: BotReplyMode?
+        var builtin: Builtin?
         var request: Request
         var reply: BotReplyMapping.File?
         struct Request: Decodable {
@@ -80,8 +88,11 @@ public struct BotAdapter: Sendable {
         if mode.readsAnswer && reply == nil {
             throw AdapterError(file: path, field: "reply", "is required when mode is \(mode.rawValue)")
         }
+        if file.builtin != nil, mode != .sync {
+            throw AdapterError(file: path, field: "mode", "must be sync for a built-in bot")
+        }
         return BotAdapter(name: file.name, contentType: file.request.contentType ?? "application/json", body: body, mode: mode,
-                          transcriptTurns: turns, systemPrompt: file.request.systemPrompt, reply: reply)
+                          transcriptTurns: turns, systemPrompt: file.request.systemPrompt, reply: reply, builtin: file.builtin)
     }
 }
 
@@ -103,6 +114,8 @@ public struct BotReplyMapping: Sendable {
     let handoffReason: ValuePath?
     let handoffSkills: ValuePath?
     let confidence: ValuePath?
+    /// `true` there means the bot did not understand (see `BotReply.fallback`).
+    let fallback: ValuePath?
 
     struct File: Decodable {
         var messages: String
@@ -116,8 +129,9 @@ public struct BotReplyMapping: Sendable {
         var handoffReason: String?
         var handoffSkills: String?
         var confidence: String?
+        var fallback: String?
         enum CodingKeys: String, CodingKey {
-            case messages, text, suggestions, attributes, handoff, confidence
+            case messages, text, suggestions, attributes, handoff, confidence, fallback
             case mediaURL = "media_url", suggestionText = "suggestion_text", suggestionPostback = "suggestion_postback"
             case handoffReason = "handoff_reason", handoffSkills = "handoff_skills"
         }
@@ -140,5 +154,6 @@ public struct BotReplyMapping: Sendable {
         handoffReason = try compile(file.handoffReason, "handoff_reason")
         handoffSkills = try compile(file.handoffSkills, "handoff_skills")
         confidence = try compile(file.confidence, "confidence")
+        fallback = try compile(file.fallback, "fallback")
     }
 }

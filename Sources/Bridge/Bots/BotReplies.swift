@@ -25,8 +25,12 @@ public final class BotReplies: Sendable {
 
     /// The bot's delivery target: a success ends the conversation's bot outage (and its answer
     /// is read when the mode says so); a dead delivery starts the bot's unavailable policy.
-    public func target(for bot: Bot) -> DeliveryTarget {
+    /// A built-in bot (`faq`) answers in process, reading the knowledge base from `pool`.
+    public func target(for bot: Bot, pool: DatabasePool? = nil) -> DeliveryTarget {
         var target = bot.target
+        if let faq = bot.faq, let pool {
+            target.handler = FAQBot(settings: faq, pool: pool, defaultLocale: configuration.notices.defaultLocale).respond
+        }
         let mapping = bot.mode.readsAnswer ? bot.adapter.reply : nil
         target.onDelivered = { [self] delivery, response in
             // Parsed here, off the database thread; a reply that does not parse still ends the outage.
@@ -60,6 +64,10 @@ public final class BotReplies: Sendable {
             _ = try Outbound.send(message, conversationID: conversationID, sender: channel.sender, publicURL: configuration.publicURL,
                                   in: db, now: now)
         }
+        if reply.fallback {
+            try configuration.notices.send(.fallback, conversationID: conversationID, sender: channel.sender,
+                                           publicURL: configuration.publicURL, in: db, now: now)
+        }
         var handedOff = false
         if let handoff = reply.handoff {
             let signal = EscalationSignal(detector: "bot_handoff", reason: handoff.reason, skills: handoff.skills)
@@ -67,27 +75,33 @@ public final class BotReplies: Sendable {
         } else if let threshold = configuration.escalation.minConfidence, let confidence = reply.confidence, confidence < threshold {
             let signal = EscalationSignal(detector: "low_confidence", reason: "the bot's confidence \(confidence) is below \(threshold)")
             handedOff = try Handoff.start(conversationID: conversationID, signal: signal, configuration: configuration, in: db, now: now) != nil
-        } else if configuration.escalation.fallbacks > 1, !reply.messages.isEmpty,
-                  reply.messages.allSatisfy({ configuration.escalation.isFallback($0.text ?? "") }) {
+        } else if configuration.escalation.fallbacks > 1,
+                  reply.fallback || (!reply.messages.isEmpty && reply.messages.allSatisfy({ configuration.escalation.isFallback($0.text ?? "") })) {
             handedOff = try fallbacksInARow(conversationID: conversationID, in: db) >= configuration.escalation.fallbacks
                 && Handoff.start(conversationID: conversationID,
                                  signal: EscalationSignal(detector: "fallbacks", reason: "the bot did not understand \(configuration.escalation.fallbacks) times in a row"),
                                  configuration: configuration, in: db, now: now) != nil
         }
-        if channel.sender == nil, !reply.messages.isEmpty || handedOff, let identity = row.int64("identity_id") {
+        if channel.sender == nil, !reply.messages.isEmpty || reply.fallback || handedOff, let identity = row.int64("identity_id") {
             pendingWakeUps.withLock { $0[delivery.id, default: []].append(identity) }
         }
     }
 
-    /// How many of the bot's latest replies in a row were fallbacks.
+    /// How many of the bot's latest replies in a row were fallbacks: a `fallback` notice sent for
+    /// it, or a reply with a configured fallback phrase. A change of state (a handoff and back)
+    /// ends the run.
     func fallbacksInARow(conversationID: Int64, in db: Database) throws -> Int {
         var count = 0
         for row in try db.query("""
-            SELECT text FROM messages WHERE conversation_id = ? AND author_kind = 'bot' ORDER BY sequence DESC LIMIT ?
-            """, conversationID, configuration.escalation.fallbacks) {
-            guard configuration.escalation.isFallback(row.string("text") ?? "") else { break }
+            SELECT text, author_id, type FROM messages
+            WHERE conversation_id = ? AND (author_kind = 'bot' OR author_id = ? OR type = 'state_changed') ORDER BY sequence DESC LIMIT ?
+            """, conversationID, Self.fallbackNotice, configuration.escalation.fallbacks) {
+            guard row.string("type") != "state_changed",
+                  row.string("author_id") == Self.fallbackNotice || configuration.escalation.isFallback(row.string("text") ?? "") else { break }
             count += 1
         }
         return count
     }
+
+    static let fallbackNotice = "notice:\(Notices.Name.fallback.rawValue)"
 }

@@ -10,6 +10,9 @@ public struct BotReply: Sendable, Equatable {
     public var handoff: Handoff?
     /// How sure the bot's NLU was (0–1), when the answer says.
     public var confidence: Double?
+    /// The bot did not understand: the gateway sends the `fallback` notice and counts it
+    /// towards the fallbacks-in-a-row escalation.
+    public var fallback = false
 
     public struct Handoff: Sendable, Equatable {
         public var reason: String
@@ -49,6 +52,7 @@ public struct BotReply: Sendable, Equatable {
             else if let one = mapping.handoffSkills?.text(in: whole) { skills = [one] }
             reply.handoff = Handoff(reason: mapping.handoffReason?.text(in: whole) ?? "bot_requested", skills: skills)
         }
+        if let flag = mapping.fallback?.value(in: whole), flag == .bool(true) { reply.fallback = true }
         switch mapping.confidence?.value(in: whole) {
         case .double(let value)?: reply.confidence = value
         case .int(let value)?: reply.confidence = Double(value)

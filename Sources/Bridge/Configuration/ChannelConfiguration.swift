@@ -42,6 +42,9 @@ public struct GatewayConfiguration: Sendable {
     public var defaultContactCenter: ContactCenter? { contactCenterOrder.first.flatMap { contactCenters[$0] } }
     /// The escalation detectors (off unless configured, or a contact center is).
     public var escalation = EscalationDetector.off
+    /// Files or folders of articles `serve` imports into the knowledge base at start-up
+    /// (`"knowledge_base": {"import": ["kb"]}`), as written: relative to the configuration file.
+    public var knowledgeBaseImports: [String] = []
 
     public init(publicURL: String = "http://127.0.0.1:8080", channels: [Channel] = [], bots: [Bot] = []) {
         self.publicURL = publicURL
@@ -96,6 +99,20 @@ public struct GatewayConfiguration: Sendable {
             configuration.contactCenters[center.id] = center
             configuration.contactCenterOrder.append(center.id)
         }
+        if let value = root["knowledge_base"] {
+            guard let object = value as? [String: Any] else { throw ConfigurationError(field: "knowledge_base", "must be an object such as {\"import\": [\"kb\"]}") }
+            if let unknown = object.keys.sorted().first(where: { $0 != "import" }) {
+                throw ConfigurationError(field: "knowledge_base.\(unknown)", "is not a known field (known: import)")
+            }
+            if let one = object["import"] as? String, !one.isEmpty {
+                configuration.knowledgeBaseImports = [one]
+            } else if object["import"] != nil {
+                guard let list = try stringList(object["import"], "knowledge_base.import"), !list.contains(where: \.isEmpty) else {
+                    throw ConfigurationError(field: "knowledge_base.import", "must be a path or a list of paths")
+                }
+                configuration.knowledgeBaseImports = list
+            }
+        }
         configuration.escalation = try loadEscalation(root["escalation"], enabledByDefault: !configuration.contactCenters.isEmpty,
                                                       promptsDirectory: promptsDirectory)
         for (index, object) in try list(root["campaigns"], "campaigns").enumerated() {
@@ -143,8 +160,15 @@ public struct GatewayConfiguration: Sendable {
         guard let adapter = adapters[adapterName] else {
             throw ConfigurationError(field: "\(field).adapter", "names '\(adapterName)', which is not in adapters/bots/ (known: \(adapters.keys.sorted().joined(separator: ", ")))")
         }
-        let url = try string(object, "url", field)!
-        guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw ConfigurationError(field: "\(field).url", "must be an http(s) URL") }
+        // A built-in bot is answered in process; its deliveries carry `builtin:<adapter>` as URL.
+        let url: String
+        if let builtin = adapter.builtin {
+            guard object["url"] == nil else { throw ConfigurationError(field: "\(field).url", "must not be set: adapter \(adapterName) runs inside the gateway") }
+            url = "builtin:\(builtin.rawValue)"
+        } else {
+            url = try string(object, "url", field)!
+            guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw ConfigurationError(field: "\(field).url", "must be an http(s) URL") }
+        }
         if url.contains("{{") {
             do { _ = try Template(parsing: url) } catch { throw ConfigurationError(field: "\(field).url", "is not a valid template: \(error)") }
         }
@@ -189,8 +213,11 @@ public struct GatewayConfiguration: Sendable {
             let prompts = try systemPrompts(adapter.systemPrompt, directory: promptsDirectory, field: "\(field).adapter")
             let unavailable = try BotUnavailablePolicy.load(object["unavailable"], field: "\(field).unavailable")
             let target = DeliveryTarget(id: "bot:\(id)", kind: .bot, signingSecret: secret, headers: headers, timeout: timeout)
+            let faq = adapter.builtin == .faq
+                ? try FAQBot.Settings.load(settings: settings, promptsDirectory: promptsDirectory, field: field) : nil
             return Bot(id: id, adapter: adapter, url: url, target: target, mode: mode, channels: channels, states: states,
-                       triggers: triggers, isDefault: isDefault, settings: settings, systemPrompts: prompts, unavailable: unavailable)
+                       triggers: triggers, isDefault: isDefault, settings: settings, systemPrompts: prompts, unavailable: unavailable,
+                       faq: faq)
         }
     }
 

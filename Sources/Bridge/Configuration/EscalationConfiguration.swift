@@ -15,8 +15,14 @@ extension GatewayConfiguration {
         guard let adapter = adapters[adapterName] else {
             throw ConfigurationError(field: "\(field).adapter", "names '\(adapterName)', which is not in adapters/contact-centers/ (known: \(adapters.keys.sorted().joined(separator: ", ")))")
         }
-        let url = try string(object, "url", field)!
-        guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw ConfigurationError(field: "\(field).url", "must be an http(s) URL") }
+        let url: String
+        if let builtin = adapter.builtin {
+            guard object["url"] == nil else { throw ConfigurationError(field: "\(field).url", "must not be set: adapter \(adapterName) runs inside the gateway") }
+            url = "builtin:\(builtin.rawValue)"
+        } else {
+            url = try string(object, "url", field)!
+            guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw ConfigurationError(field: "\(field).url", "must be an http(s) URL") }
+        }
         let (secret, secretText) = try signingSecret(object, field)
         if adapter.verify == "standard-webhooks", secret == nil {
             throw ConfigurationError(field: "\(field).secret", "is required: adapter \(adapterName) signs what it sends and verifies the events sent back")

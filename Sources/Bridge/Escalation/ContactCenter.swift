@@ -9,7 +9,15 @@ public struct ContactCenterAdapter: Sendable {
     public let verify: String
     public let handoff: Request
     public let message: Request
-    public let events: EventReading
+    /// How events sent back are read; nil for an adapter that takes none (`log`).
+    public let events: EventReading?
+    /// A contact center inside the gateway (`log`: writes each packet and message to the log,
+    /// for trying the flow out) instead of at a URL.
+    public let builtin: Builtin?
+
+    public enum Builtin: String, Sendable, Decodable {
+        case log
+    }
 
     public struct Request: Sendable {
         /// Appended to the contact center's `url` (may use template variables).
@@ -32,9 +40,10 @@ public struct ContactCenterAdapter: Sendable {
         var name: String
         var description: String?
         var verify: String
+        var builtin: Builtin?
         var handoff: RequestFile
         var message: RequestFile
-        var events: EventsFile
+        var events: EventsFile?
         struct RequestFile: Decodable {
             var path: String?
             var contentType: String?
@@ -72,21 +81,24 @@ public struct ContactCenterAdapter: Sendable {
             guard let parsed = ValuePath(text) else { throw AdapterError(file: path, field: field, "'\(text)' is not a value path") }
             return parsed
         }
-        var types: [String: ContactCenterEvent.Kind] = [:]
-        for (word, ours) in file.events.types {
-            guard let kind = ContactCenterEvent.Kind(rawValue: ours) else {
-                throw AdapterError(file: path, field: "events.types.\(word)",
-                                   "'\(ours)' is not one of \(ContactCenterEvent.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        guard file.events != nil || file.builtin != nil else { throw AdapterError(file: path, field: "events", "is required") }
+        var events: EventReading?
+        if let reading = file.events {
+            var types: [String: ContactCenterEvent.Kind] = [:]
+            for (word, ours) in reading.types {
+                guard let kind = ContactCenterEvent.Kind(rawValue: ours) else {
+                    throw AdapterError(file: path, field: "events.types.\(word)",
+                                       "'\(ours)' is not one of \(ContactCenterEvent.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                types[word] = kind
             }
-            types[word] = kind
+            events = EventReading(type: try valuePath(reading.type, "events.type"), caseID: try valuePath(reading.caseID, "events.case_id"),
+                                  agentName: try reading.agentName.map { text throws(AdapterError) in try valuePath(text, "events.agent_name") },
+                                  text: try reading.text.map { text throws(AdapterError) in try valuePath(text, "events.text") },
+                                  types: types)
         }
-        return ContactCenterAdapter(
-            name: file.name, verify: file.verify,
-            handoff: try request(file.handoff, "handoff"), message: try request(file.message, "message"),
-            events: EventReading(type: try valuePath(file.events.type, "events.type"), caseID: try valuePath(file.events.caseID, "events.case_id"),
-                                 agentName: try file.events.agentName.map { text throws(AdapterError) in try valuePath(text, "events.agent_name") },
-                                 text: try file.events.text.map { text throws(AdapterError) in try valuePath(text, "events.text") },
-                                 types: types))
+        return ContactCenterAdapter(name: file.name, verify: file.verify, handoff: try request(file.handoff, "handoff"),
+                                    message: try request(file.message, "message"), events: events, builtin: file.builtin)
     }
 
     /// Every `*.json` in a folder, by name.
@@ -129,16 +141,17 @@ public struct ContactCenter: Sendable {
 
     /// Reads an event body; nil with the reason when it is not one this adapter knows.
     public func read(event body: [UInt8]) -> Result<ContactCenterEvent, ContactCenterEventError> {
+        guard let events = adapter.events else { return .failure(.init(message: "adapter \(adapter.name) takes no events")) }
         guard let value = try? TemplateValue(jsonData: Data(body)) else { return .failure(.init(message: "the body is not JSON")) }
         let root = ValuePath.Match(value: value, enclosing: [])
-        guard let word = adapter.events.type.text(in: root) else { return .failure(.init(message: "the event has no type")) }
-        guard let kind = adapter.events.types[word] else {
-            return .failure(.init(message: "unknown event type '\(word)' (known: \(adapter.events.types.keys.sorted().joined(separator: ", ")))"))
+        guard let word = events.type.text(in: root) else { return .failure(.init(message: "the event has no type")) }
+        guard let kind = events.types[word] else {
+            return .failure(.init(message: "unknown event type '\(word)' (known: \(events.types.keys.sorted().joined(separator: ", ")))"))
         }
-        guard let caseID = adapter.events.caseID.text(in: root), !caseID.isEmpty else { return .failure(.init(message: "the event has no case id")) }
-        let text = adapter.events.text.flatMap { $0.text(in: root) }
+        guard let caseID = events.caseID.text(in: root), !caseID.isEmpty else { return .failure(.init(message: "the event has no case id")) }
+        let text = events.text.flatMap { $0.text(in: root) }
         if kind == .agentMessage, (text ?? "").isEmpty { return .failure(.init(message: "an agent message needs a text")) }
-        return .success(ContactCenterEvent(kind: kind, caseID: caseID, agentName: adapter.events.agentName.flatMap { $0.text(in: root) }, text: text))
+        return .success(ContactCenterEvent(kind: kind, caseID: caseID, agentName: events.agentName.flatMap { $0.text(in: root) }, text: text))
     }
 }
 

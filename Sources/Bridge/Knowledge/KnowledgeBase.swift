@@ -65,8 +65,11 @@ public enum KnowledgeBase {
     }
 
     /// The FTS5 query for free text: each word quoted (no FTS syntax gets through), joined by OR
-    /// so that BM25 ranks articles by how many of the rarer words they share. Nil when the text
-    /// has no word of two characters or more.
+    /// so that BM25 ranks articles by how many of the rarer words they share. Words of three
+    /// letters or more match as prefixes, and long words are cut to a stem first (a crude
+    /// stemmer that works across the shipped languages: "returns" finds "return", "retourner"
+    /// finds "retour", "pay" finds "payment"). Nil when the text has no word of two characters
+    /// or more.
     static func ftsQuery(_ text: String) -> String? {
         var words: [String] = []
         var seen = Set<String>()
@@ -76,7 +79,7 @@ public enum KnowledgeBase {
             let word = current.lowercased()
             guard word.count >= 2, !stopWords.contains(word.folding(options: .diacriticInsensitive, locale: nil)), seen.insert(word).inserted
             else { return }
-            words.append("\"\(word)\"")
+            words.append(word.count < 3 ? "\"\(word)\"" : "\"\(stem(word))\"*")
         }
         for character in text {
             if character.isLetter || character.isNumber { current.append(character) } else { flush() }
@@ -86,12 +89,24 @@ public enum KnowledgeBase {
         return words.prefix(32).joined(separator: " OR ")
     }
 
+    /// The first letters of a long word (at least five, and three fewer than the word).
+    static func stem(_ word: String) -> String {
+        word.count < 6 ? word : String(word.prefix(max(5, word.count - 3)))
+    }
+
     /// Words too common to say anything about an article, in the shipped languages.
     static let stopWords: Set<String> = [
         "the", "and", "for", "you", "your", "my", "me", "is", "are", "to", "of", "in", "on", "it", "do", "can", "how", "what", "an",
         "le", "la", "les", "de", "des", "du", "un", "une", "et", "je", "mon", "ma", "mes", "est", "pour", "que", "qui", "en", "au",
         "el", "los", "las", "del", "por", "con", "mi", "es", "como", "una", "der", "die", "das", "und", "ich", "ist", "mein", "wie",
         "ein", "eine", "os", "as", "da", "meu", "minha", "um", "uma", "com", "para",
+        "with", "want", "would", "like", "please", "have", "has", "was", "will", "this", "that", "not", "there", "from", "about",
+        "need", "does", "did", "hello", "thanks", "thank", "yes", "no", "our", "its", "be", "at", "or", "if", "so", "we", "they",
+        "pas", "ne", "veux", "voudrais", "avec", "sur", "dans", "vous", "votre", "vos", "il", "elle", "on", "nous", "ce", "cette",
+        "bonjour", "merci", "oui", "non", "suis", "ai", "se", "sa", "son", "ses", "par", "plus", "tout", "comment", "quel", "quels",
+        "quelle", "quelles", "est-ce", "fait", "faire", "peux", "puis", "et", "ou", "où", "quand", "pourquoi", "aussi",
+        "quiero", "hola", "gracias", "ya", "su", "sus", "al", "lo", "se", "te", "ich", "möchte", "bitte", "nicht", "mit", "zu",
+        "quero", "olá", "obrigado", "não", "do", "dos", "das", "no", "na",
     ]
 
     /// Articles matching `text`, best first. With a locale, only that locale's articles (an

@@ -191,7 +191,13 @@ public final class DeliveryDispatcher: Sendable {
         }
         let request = makeRequest(delivery, target: target, policy: policy)
         let result: Result<HTTPClientResponse, HTTPClientError>
-        do { result = .success(try await client.send(request)) } catch { result = .failure(error) }
+        if let handler = target.handler {
+            do { result = .success(try await handler(request)) } catch {
+                result = .failure(error as? HTTPClientError ?? .transport(code: 0, message: "\(error)"))
+            }
+        } else {
+            do { result = .success(try await client.send(request)) } catch { result = .failure(error) }
+        }
         if case .failure(let error) = result, error == .cancelled || error == .shutdown {
             // Stopping: leave it claimed; the next start sends it again with the same webhook-id.
             return

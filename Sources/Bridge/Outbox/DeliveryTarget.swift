@@ -27,6 +27,9 @@ public struct DeliveryTarget: Sendable {
     /// Runs once the transaction that recorded a delivery done or dead committed (wake readers
     /// of what `onDelivered` or `onGaveUp` wrote).
     public var afterCommit: (@Sendable (Delivery) -> Void)?
+    /// An in-process receiver (a built-in bot or contact center): attempts are answered by it
+    /// instead of the network, and everything else (ordering, retries, `onDelivered`) is the same.
+    public var handler: (@Sendable (HTTPClientRequest) async throws -> HTTPClientResponse)?
 
     public init(id: String, kind: DeliveryKind, signingSecret: StandardWebhooks.Secret? = nil, headers: [DeliveryHeader] = [],
                 timeout: Duration? = nil,
