@@ -16,13 +16,24 @@ struct GatewayUnderTest {
 
     /// `prepare` runs in the directory before the gateway starts (importing a knowledge base...).
     static func start(config: String, fakePort: Int, prepare: (URL) async throws -> Void = { _ in }) async throws -> GatewayUnderTest {
+        try await start(configFile: nil, config: config, fakePort: fakePort, prepare: prepare)
+    }
+
+    /// A configuration file as it is (an example), with `environment` for its `${VARS}`.
+    static func start(configFile: String, fakePort: Int, environment: [String: String]) async throws -> GatewayUnderTest {
+        try await start(configFile: configFile, config: nil, fakePort: fakePort, environment: environment)
+    }
+
+    private static func start(configFile: String?, config: String?, fakePort: Int, environment: [String: String] = [:],
+                              prepare: (URL) async throws -> Void = { _ in }) async throws -> GatewayUnderTest {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-gateway-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try Data(config.utf8).write(to: directory.appendingPathComponent("botbridge.json"))
+        if let config { try Data(config.utf8).write(to: directory.appendingPathComponent("botbridge.json")) }
         try await prepare(directory)
-        let runner = try BinaryRunner(["serve", "--config", "botbridge.json", "--home", BinaryRunner.repositoryRoot.path,
-                                       "--listen", "127.0.0.1:0"],
-                                      directory: directory, environment: ["FAKE": "http://127.0.0.1:\(fakePort)"])
+        let runner = try BinaryRunner(["serve", "--config", configFile ?? "botbridge.json", "--home", BinaryRunner.repositoryRoot.path,
+                                       "--db", "botbridge.sqlite", "--listen", "127.0.0.1:0"],
+                                      directory: directory,
+                                      environment: environment.merging(["FAKE": "http://127.0.0.1:\(fakePort)"]) { mine, _ in mine })
         return GatewayUnderTest(runner: runner, port: try await runner.waitForListeningPort(), directory: directory)
     }
 

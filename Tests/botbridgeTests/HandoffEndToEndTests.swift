@@ -49,6 +49,13 @@ import Testing
                 let answer = try JSONSerialization.data(withJSONObject: ["messages": [["text": "Bot: vous avez écrit « \(text) »"]]])
                 return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: Array(answer))
             }
+            router.post("/rasa") { [self] request, _ in
+                let body = try JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any]
+                let text = body?["message"] as? String ?? ""
+                botCalls.withLock { $0.append(text) }
+                let answer = try JSONSerialization.data(withJSONObject: [["recipient_id": body?["sender"] ?? "", "text": "Rasa heard: \(text)"]])
+                return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: Array(answer))
+            }
             router.post("/cc") { [self] request, _ in
                 packets.withLock { $0.append(request) }
                 return HTTPResponse(status: .noContent)
@@ -297,5 +304,48 @@ import Testing
             #expect(status == 78, "\(config)")
             #expect(stderr.contains(complaint), "\(stderr)")
         }
+    }
+
+    /// `examples/contact-center.json` as it is: a Rasa bot, the webhook contact center signed
+    /// both ways with `CONTACT_CENTER_SECRET`, the sample knowledge base imported at start-up.
+    @Test func theContactCenterExampleRunsAsItIs() async throws {
+        let fake = Fake()
+        let (server, fakePort) = try fake.start()
+        let fakeURL = "http://127.0.0.1:\(fakePort)"
+        let gateway = try await GatewayUnderTest.start(
+            configFile: BinaryRunner.repositoryRoot.appendingPathComponent("examples/contact-center.json").path, fakePort: fakePort,
+            environment: ["BOTBRIDGE_PUBLIC_URL": Self.publicURL, "BOT_URL": fakeURL + "/rasa", "BOT_SIGNING_SECRET": ChannelsEndToEndTests.botSecret,
+                          "TWILIO_ACCOUNT_SID": "AC_FAKE", "TWILIO_AUTH_TOKEN": "fake_twilio_auth_token_0000",
+                          "TWILIO_FROM": "whatsapp:+14155238886", "TWILIO_API_BASE": fakeURL,
+                          "CONTACT_CENTER_URL": fakeURL + "/cc", "CONTACT_CENTER_SECRET": Self.ccSecret])
+        defer { gateway.removeDirectory() }
+        #expect(gateway.runner.stderr.contains(#"msg="knowledge base imported" articles=12"#))
+        try await gateway.inbound("SM_EX_1", from: "whatsapp:+447700900123", "Where is my parcel?")
+        try await Self.eventually("Rasa's answer") { fake.sends.count == 1 }
+        #expect(fake.sends[0].contains("Rasa+heard%3A+Where+is+my+parcel%3F"))
+        try await gateway.inbound("SM_EX_2", from: "whatsapp:+447700900123", "I want to talk to a human")
+        try await Self.eventually("the packet") { fake.packets.withLock { $0.count } == 1 }
+        #expect(fake.botCalls.withLock { $0 } == ["Where is my parcel?"])
+        let packetRequest = try #require(fake.packets.withLock { $0.first })
+        var headers: [String: String] = [:]
+        for field in packetRequest.headers { headers[field.name.lowercased()] = field.value }
+        try StandardWebhooks.Verifier(secret: try StandardWebhooks.Secret(Self.ccSecret)).verify(headers: headers, body: packetRequest.body)
+        let packet = try #require(try JSONSerialization.jsonObject(with: Data(packetRequest.body)) as? [String: Any])
+        let caseID = try #require(packet["case_id"] as? String)
+        #expect((packet["suggestions"] as? [[String: Any]])?.first?["id"] as? String == "track-order")
+
+        let body = #"{"type":"agent.joined","case_id":"\#(caseID)","agent":{"name":"Sam"}}"#
+        let signed = StandardWebhooks.Signer(secret: try StandardWebhooks.Secret(Self.ccSecret))
+            .sign(id: "evt_ex_joined", timestamp: Int64(Date().timeIntervalSince1970), body: Array(body.utf8))
+        let joined = try await gateway.client.send(HTTPClientRequest(
+            method: "POST", url: gateway.base + "/contact-centers/desk/events",
+            headers: [("Content-Type", "application/json"), ("webhook-id", signed.id), ("webhook-timestamp", signed.timestamp),
+                      ("webhook-signature", signed.signature)], body: Array(body.utf8)))
+        #expect(joined.status == 200)
+        try await Self.eventually("handoff and joined notices") { fake.sends.count == 3 }
+        #expect(fake.sends[2].contains("Sam+from+our+team+has+joined"))
+
+        try await gateway.stop()
+        await server.shutdown()
     }
 }
