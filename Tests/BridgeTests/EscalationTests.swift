@@ -1,5 +1,6 @@
 import Foundation
 import Storage
+import Templates
 import Testing
 @testable import Bridge
 
@@ -126,5 +127,55 @@ import Testing
         #expect(note?.string("text") == "asked for a person")
         #expect(note?.string("payload")?.contains("no contact center configured") == true)
         await pool.close()
+    }
+
+    static let routing: Routing = {
+        let json = #"""
+        {"default_queue": "general",
+         "rules": [{"queue": "vip", "attributes": {"tier": ["gold", "platinum"], "score": 1}},
+                   {"queue": "billing-fr", "locale": "fr", "skills": ["Billing"]},
+                   {"queue": "quebec", "locale": "fr-CA"},
+                   {"queue": "wa-es", "locale": ["es", "pt"], "channel": "wa"}]}
+        """#
+        let object = try! JSONSerialization.jsonObject(with: Data(json.utf8))
+        return try! GatewayConfiguration.loadRouting(object, contactCenters: [:])
+    }()
+
+    @Test(arguments: [
+        ("fr", "wa", ["billing"], #"{}"#, "billing-fr", 1),
+        ("fr-CA", "web", ["billing", "fr"], #"{}"#, "billing-fr", 1),
+        ("fr-CA", "web", [], #"{}"#, "quebec", 2),
+        ("fr", "web", [], #"{}"#, "general", nil),
+        ("fr_BE", "web", ["billing"], #"{}"#, "billing-fr", 1),
+        ("es-MX", "wa", [], #"{}"#, "wa-es", 3),
+        ("es", "web", [], #"{}"#, "general", nil),
+        ("en", "web", [], #"{"tier": "gold", "score": 1.0}"#, "vip", 0),
+        ("en", "web", [], #"{"tier": "gold"}"#, "general", nil),
+        ("en", "web", [], #"{"tier": "bronze", "score": 1}"#, "general", nil),
+        ("fr", "wa", ["billing"], #"{"tier": "platinum", "score": 1}"#, "vip", 0),
+    ] as [(String, String, [String], String, String, Int?)])
+    func routingPicksTheFirstRuleThatHolds(locale: String, channel: String, skills: [String], attributes: String, queue: String, rule: Int?) throws {
+        let profile = try TemplateValue(jsonData: Data(attributes.utf8))
+        let decision = Self.routing.route(locale: locale, channel: channel, skills: skills, attributes: profile)
+        #expect(decision.queue == queue)
+        #expect(decision.rule == rule)
+    }
+
+    @Test func badRoutingIsAConfigurationErrorNamingTheField() {
+        for (json, field) in [
+            (#"{"rules": [{"queue": "a"}]}"#, "routing.rules[0]"),
+            (#"{"rules": [{"locale": "fr"}]}"#, "routing.rules[0].queue"),
+            (#"{"rules": [{"queue": "a", "locale": []}]}"#, "routing.rules[0].locale"),
+            (#"{"rules": [{"queue": "a", "channel": "wa", "contact_center": "nope"}]}"#, "routing.rules[0].contact_center"),
+            (#"{"rules": [{"queue": "a", "attributes": {"tier": {"x": 1}}}]}"#, "routing.rules[0].attributes.tier"),
+            (#"{"rules": [{"queue": "a", "when": {}}]}"#, "routing.rules[0].when"),
+            (#"{"default_queue": ""}"#, "routing.default_queue"),
+            (#"{"queues": []}"#, "routing.queues"),
+        ] {
+            let object = try! JSONSerialization.jsonObject(with: Data(json.utf8))
+            #expect { try GatewayConfiguration.loadRouting(object, contactCenters: [:]) } throws: { error in
+                (error as? ConfigurationError)?.field == field
+            }
+        }
     }
 }

@@ -23,7 +23,7 @@ import Testing
     /// `centerExtra` adds fields to the contact center.
     static func config(faq: Bool = false, centerExtra: String = "") -> String {
         let bot = faq
-            ? #""default_locale": "fr", "knowledge_base": {"import": "\#(sampleKB)"}, "bots": [{"id": "faq", "adapter": "faq"}]"#
+            ? #""default_locale": "fr", "knowledge_base": {"import": "\#(sampleKB)"}, "bots": [{"id": "faq", "adapter": "faq"}], "routing": {"rules": [{"queue": "conseil-fr", "locale": "fr", "channel": "wa"}]}"#
             : #""bots": [{"id": "main", "adapter": "generic", "url": "${FAKE}/bot", "mode": "sync"}]"#
         return """
         {"public_url": "\(publicURL)", \(bot),
@@ -121,6 +121,7 @@ import Testing
         #expect(suggestions.first?["id"] as? String == "return-item")
         #expect((packet["user"] as? [String: Any])?["name"] as? String == "Léa")
         #expect((packet["routing"] as? [String: Any])?["channel"] as? String == "wa")
+        #expect((packet["routing"] as? [String: Any])?["queue"] as? String == "conseil-fr", "the routing rule for French WhatsApp")
         #expect(fake.sends[1].contains("je+vous+mets+en+relation+avec+un+conseiller"), "Twilio has no locale: the shop's default, French")
         #expect(fake.sends[1].contains(caseID))
         #expect(fake.sends[1].contains("fr%2Freturn-item"), "the notice suggests the article")

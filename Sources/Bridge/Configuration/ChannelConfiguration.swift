@@ -42,6 +42,8 @@ public struct GatewayConfiguration: Sendable {
     public var defaultContactCenter: ContactCenter? { contactCenterOrder.first.flatMap { contactCenters[$0] } }
     /// The escalation detectors (off unless configured, or a contact center is).
     public var escalation = EscalationDetector.off
+    /// Which queue (and contact center) a handoff goes to.
+    public var routing = Routing()
     /// Files or folders of articles `serve` imports into the knowledge base at start-up
     /// (`"knowledge_base": {"import": ["kb"]}`), as written: relative to the configuration file.
     public var knowledgeBaseImports: [String] = []
@@ -113,6 +115,7 @@ public struct GatewayConfiguration: Sendable {
                 configuration.knowledgeBaseImports = list
             }
         }
+        configuration.routing = try loadRouting(root["routing"], contactCenters: configuration.contactCenters)
         configuration.escalation = try loadEscalation(root["escalation"], enabledByDefault: !configuration.contactCenters.isEmpty,
                                                       promptsDirectory: promptsDirectory)
         for (index, object) in try list(root["campaigns"], "campaigns").enumerated() {

@@ -22,7 +22,7 @@ public enum Handoff {
                              in db: Database, now: Int64) throws -> Started? {
         guard try ConversationStates.state(of: conversationID, in: db) == .bot,
               let channelID = try db.scalar("SELECT channel FROM conversations WHERE id = ?", conversationID).string else { return nil }
-        guard let contactCenter = configuration.defaultContactCenter else {
+        guard let defaultContactCenter = configuration.defaultContactCenter else {
             try Outbound.note(conversationID: conversationID, type: "handoff_request", text: signal.reason,
                               payload: .object(["detector": .string(signal.detector), "skills": .array(signal.skills.map(TemplateValue.string)),
                                                 "outcome": .string("no contact center configured")]),
@@ -30,11 +30,15 @@ public enum Handoff {
             return nil
         }
         let locale = try configuration.notices.locale(conversationID: conversationID, in: db)
+        let userID = try db.scalar("SELECT user_id FROM conversations WHERE id = ?", conversationID).int64 ?? 0
+        let attributes = try Outbound.attributes(of: userID, in: db)
+        let route = configuration.routing.route(locale: locale, channel: channelID, skills: signal.skills, attributes: attributes)
+        let contactCenter = route.contactCenter.flatMap { configuration.contactCenters[$0] } ?? defaultContactCenter
         let casePublicID = PublicID.make("case")
         try db.run("""
             INSERT INTO cases (public_id, conversation_id, state, reason, detector, queue, skills, contact_center, opened_at)
             VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?)
-            """, casePublicID, conversationID, signal.reason, signal.detector, "default",
+            """, casePublicID, conversationID, signal.reason, signal.detector, route.queue,
             TemplateValue.array(signal.skills.map(TemplateValue.string)).json, contactCenter.id, now)
         let caseID = db.lastInsertRowID
         try db.run("UPDATE conversations SET case_id = ? WHERE id = ?", caseID, conversationID)
@@ -42,7 +46,7 @@ public enum Handoff {
                                     details: ["case_id": .string(casePublicID), "detector": .string(signal.detector)], in: db, now: now)
         let suggestions = try self.suggestions(conversationID: conversationID, locale: locale, in: db)
         let packet = try self.packet(conversationID: conversationID, casePublicID: casePublicID, signal: signal, locale: locale,
-                                     channel: channelID, suggestions: suggestions, in: db)
+                                     channel: channelID, route: route, suggestions: suggestions, in: db)
         try enqueue(contactCenter.adapter.handoff, variables: ["packet": packet, "case_id": .string(casePublicID)],
                     contactCenter: contactCenter, conversationID: conversationID, in: db, now: now)
         let notice = try configuration.notices.send(
@@ -81,7 +85,7 @@ public enum Handoff {
     /// The handoff packet: case, reason, routing, the user's profile, the whole transcript and
     /// the top suggestions.
     static func packet(conversationID: Int64, casePublicID: String, signal: EscalationSignal, locale: String, channel: String,
-                       suggestions: [TemplateValue], in db: Database) throws -> TemplateValue {
+                       route: Routing.Decision, suggestions: [TemplateValue], in db: Database) throws -> TemplateValue {
         guard let conversation = try db.queryRow("""
             SELECT v.public_id, v.user_id, u.external_id, i.address, i.display_name FROM conversations v
             JOIN users u ON u.id = v.user_id JOIN identities i ON i.id = v.identity_id WHERE v.id = ?
@@ -100,7 +104,8 @@ public enum Handoff {
             "conversation_id": .string(conversation.string("public_id") ?? ""),
             "reason": .string(signal.reason),
             "detector": .string(signal.detector),
-            "routing": .object(["queue": .string("default"), "skills": .array(signal.skills.map(TemplateValue.string)),
+            "routing": .object(["queue": .string(route.queue), "rule": route.rule.map { .int(Int64($0)) } ?? .null,
+                                "skills": .array(signal.skills.map(TemplateValue.string)),
                                 "locale": .string(locale), "channel": .string(channel)]),
             "user": .object(["id": .string(conversation.string("external_id") ?? ""), "address": .string(conversation.string("address") ?? ""),
                              "name": conversation.string("display_name").map(TemplateValue.string) ?? .null,
