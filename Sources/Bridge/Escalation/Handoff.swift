@@ -82,6 +82,22 @@ public enum Handoff {
                            in: db, now: now)
     }
 
+    /// The packet a handoff of this conversation would send now, with its suggestions, as JSON
+    /// text (what `bench/` measures; nothing is written).
+    public static func previewPacket(conversationID: Int64, signal: EscalationSignal, configuration: GatewayConfiguration,
+                                     in db: Database) throws -> String {
+        guard let channel = try db.scalar("SELECT channel FROM conversations WHERE id = ?", conversationID).string else {
+            throw OutboundError.unknownConversation(conversationID)
+        }
+        let locale = try configuration.notices.locale(conversationID: conversationID, in: db)
+        let userID = try db.scalar("SELECT user_id FROM conversations WHERE id = ?", conversationID).int64 ?? 0
+        let route = configuration.routing.route(locale: locale, channel: channel, skills: signal.skills,
+                                                attributes: try Outbound.attributes(of: userID, in: db))
+        let suggestions = try self.suggestions(conversationID: conversationID, locale: locale, in: db)
+        return try packet(conversationID: conversationID, casePublicID: "case_preview", signal: signal, locale: locale, channel: channel,
+                          route: route, suggestions: suggestions, in: db).json
+    }
+
     /// The handoff packet: case, reason, routing, the user's profile, the whole transcript and
     /// the top suggestions.
     static func packet(conversationID: Int64, casePublicID: String, signal: EscalationSignal, locale: String, channel: String,
