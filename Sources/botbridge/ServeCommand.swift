@@ -135,11 +135,7 @@ struct ServeCommand: Command {
         let botReplies = BotReplies(configuration: gatewayConfiguration, hub: webChatHub, clock: clock, outages: outages)
         var targets: [DeliveryTarget] = gatewayConfiguration.bots.values.map { botReplies.target(for: $0, pool: pool) }
             + gatewayConfiguration.channels.values.compactMap { $0.sender?.target }
-            + gatewayConfiguration.contactCenters.values.map { center in
-                var target = center.target
-                if center.adapter.builtin == .log { target.handler = LogContactCenter.handler(logger: logger) }
-                return target
-            }
+            + gatewayConfiguration.contactCenters.values.map { ContactCenterDelivery.target(for: $0, pool: pool, logger: logger) }
         if devOutboxURL != nil { targets.append(DeliveryTarget(id: GatewayRoutes.devOutboxTarget, kind: .webhook)) }
         let dispatcher = DeliveryDispatcher(pool: pool, client: client, targets: DeliveryTargets(targets), clock: clock,
                                             logger: logger)

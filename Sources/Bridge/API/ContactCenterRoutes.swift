@@ -11,7 +11,8 @@ import Templates
 public enum ContactCenterRoutes {
     struct Answer: Encodable {
         var status: String
-        var state: String
+        var state: String?
+        var type: String
     }
 
     public static func register(on router: inout Router, configuration: GatewayConfiguration, pool: DatabasePool,
@@ -23,22 +24,27 @@ public enum ContactCenterRoutes {
                 throw HTTPError(.notFound, code: "no_events", message: "contact center '\(id)' (adapter \(center.adapter.name)) takes no events")
             }
             let now = clock.now()
-            if center.adapter.verify == "standard-webhooks" {
-                try WebhookVerification.standardWebhooks.verify(WebhookVerification.Request(request, publicBaseURL: configuration.publicURL),
-                                                                secrets: center.secretText.map { [$0] } ?? [], now: now / 1000)
-            }
+            try center.adapter.verify.verify(WebhookVerification.Request(request, publicBaseURL: configuration.publicURL),
+                                             secrets: center.secretText.map { [$0] } ?? [], now: now / 1000)
             let event: ContactCenterEvent
             switch center.read(event: request.body) {
             case .success(let read): event = read
             case .failure(let error): throw HTTPError(.unprocessableContent, code: "invalid_event", message: error.message)
             }
-            let eventID = request.headers["webhook-id"].map { "cc:\(id):\($0)" }
-            let outcome = try await pool.write { db in
-                try apply(event, center: center, eventID: eventID, configuration: configuration, in: db, now: now)
+            guard event.kind != nil else { return .json(Answer(status: "ignored", state: nil, type: event.type)) }
+            let eventID = ["webhook-id", "X-Chatwoot-Delivery", "I-Twilio-Idempotency-Token"].lazy
+                .compactMap { request.headers[$0] }.first.map { "cc:\(id):\($0)" }
+            let outcome: Outcome
+            do {
+                outcome = try await pool.write { db in
+                    try apply(event, center: center, eventID: eventID, configuration: configuration, in: db, now: now)
+                }
+            } catch let error as HTTPError where error.status == .notFound && center.adapter.events?.ignoresUnmatched == true {
+                return .json(Answer(status: "ignored", state: nil, type: event.type))
             }
             dispatcher.notify()
             if let identity = outcome.identity { webChatHub.notify(identity: identity) }
-            return .json(Answer(status: outcome.duplicate ? "duplicate" : "applied", state: outcome.state.rawValue))
+            return .json(Answer(status: outcome.duplicate ? "duplicate" : "applied", state: outcome.state.rawValue, type: event.type))
         }
     }
 
@@ -50,12 +56,23 @@ public enum ContactCenterRoutes {
 
     static func apply(_ event: ContactCenterEvent, center: ContactCenter, eventID: String?, configuration: GatewayConfiguration,
                       in db: Database, now: Int64) throws -> Outcome {
-        guard let row = try db.queryRow("""
-            SELECT c.id, c.conversation_id, c.agent, v.state, v.channel, v.identity_id FROM cases c JOIN conversations v ON v.id = c.conversation_id
-            WHERE c.public_id = ? AND c.contact_center = ?
-            """, event.caseID, center.id), let caseID = row.int64("id"), let conversationID = row.int64("conversation_id"),
+        guard let kind = event.kind else { throw HTTPError.notFound("an ignored event applies to nothing") }
+        let select = """
+            SELECT c.id, c.public_id, c.conversation_id, c.agent, v.state, v.channel, v.identity_id
+            FROM cases c JOIN conversations v ON v.id = c.conversation_id
+            """
+        let found: Row?
+        switch event.caseKey {
+        case .caseID(let id): found = try db.queryRow(select + " WHERE c.public_id = ? AND c.contact_center = ?", id, center.id)
+        case .ref(let ref):
+            found = try db.queryRow(select + " WHERE c.external_ref = ? AND c.contact_center = ? ORDER BY c.id DESC LIMIT 1", ref, center.id)
+        case .conversation(let id):
+            found = try db.queryRow(select + " WHERE v.public_id = ? AND c.id = v.case_id AND c.contact_center = ?", id, center.id)
+        }
+        guard let row = found, let caseID = row.int64("id"), let casePublicID = row.string("public_id"),
+              let conversationID = row.int64("conversation_id"),
               let state = row.string("state").flatMap(ConversationState.init(rawValue:)), let channelID = row.string("channel") else {
-            throw HTTPError.notFound("no case '\(event.caseID)' at contact center '\(center.id)'")
+            throw HTTPError.notFound("no case for \(event.caseKey.description) at contact center '\(center.id)'")
         }
         if let eventID, try db.queryRow("SELECT 1 FROM messages WHERE dispatch_id = ?", eventID) != nil {
             return Outcome(state: state, duplicate: true)
@@ -64,9 +81,9 @@ public enum ContactCenterRoutes {
         let identity = channel?.sender == nil ? row.int64("identity_id") : nil
         func move(_ next: ConversationState, _ reason: String) throws {
             do {
-                try ConversationStates.move(conversationID, to: next, reason: reason, details: ["case_id": .string(event.caseID)], in: db, now: now)
+                try ConversationStates.move(conversationID, to: next, reason: reason, details: ["case_id": .string(casePublicID)], in: db, now: now)
             } catch ConversationStates.Failure.illegal(let transition) {
-                throw HTTPError(.conflict, code: "illegal_transition", message: "\(transition.description) (case \(event.caseID))")
+                throw HTTPError(.conflict, code: "illegal_transition", message: "\(transition.description) (case \(casePublicID))")
             }
         }
         func notice(_ name: Notices.Name, _ extra: [String: TemplateValue]) throws {
@@ -74,15 +91,15 @@ public enum ContactCenterRoutes {
                                            publicURL: configuration.publicURL, in: db, now: now)
         }
         let agent = event.agentName ?? row.string("agent")
-        switch event.kind {
+        switch kind {
         case .agentJoined:
             guard state != .agent else { return Outcome(state: state) }
             try move(.agent, "agent joined" + (agent.map { ": \($0)" } ?? ""))
             try db.run("UPDATE cases SET state = 'assigned', agent = ?, assigned_at = ? WHERE id = ?", agent, now, caseID)
-            try notice(.agentJoined, ["agent_name": agent.map(TemplateValue.string) ?? .null, "case_number": .string(event.caseID)])
+            try notice(.agentJoined, ["agent_name": agent.map(TemplateValue.string) ?? .null, "case_number": .string(casePublicID)])
         case .agentMessage:
             guard state == .queued || state == .agent else {
-                throw HTTPError(.conflict, code: "not_with_people", message: "the conversation of case \(event.caseID) is \(state.rawValue), not with an agent")
+                throw HTTPError(.conflict, code: "not_with_people", message: "the conversation of case \(casePublicID) is \(state.rawValue), not with an agent")
             }
             var message = OutboundMessage(text: event.text, author: .agent, authorID: agent)
             message.dispatchID = eventID
@@ -95,15 +112,15 @@ public enum ContactCenterRoutes {
             guard state != .bot else { return Outcome(state: state) }
             try move(.bot, "resolved by the contact center")
             try db.run("UPDATE cases SET state = 'resolved', resolved_at = ? WHERE id = ?", now, caseID)
-            try notice(.handoffResolved, ["agent_name": agent.map(TemplateValue.string) ?? .null, "case_number": .string(event.caseID)])
+            try notice(.handoffResolved, ["agent_name": agent.map(TemplateValue.string) ?? .null, "case_number": .string(casePublicID)])
         case .closed:
             guard state != .closed else { return Outcome(state: state) }
             try move(.closed, "closed by the contact center")
             try db.run("UPDATE cases SET state = 'resolved', resolved_at = coalesce(resolved_at, ?) WHERE id = ?", now, caseID)
         }
-        if let eventID, event.kind != .agentMessage {
-            try Outbound.note(conversationID: conversationID, type: "contact_center_event", text: event.kind.rawValue,
-                              payload: .object(["case_id": .string(event.caseID)]), in: db, now: now)
+        if let eventID, kind != .agentMessage {
+            try Outbound.note(conversationID: conversationID, type: "contact_center_event", text: kind.rawValue,
+                              payload: .object(["case_id": .string(casePublicID)]), in: db, now: now)
             try db.run("UPDATE messages SET dispatch_id = ? WHERE id = ?", eventID, db.lastInsertRowID)
         }
         return Outcome(state: try ConversationStates.state(of: conversationID, in: db) ?? state, identity: identity)

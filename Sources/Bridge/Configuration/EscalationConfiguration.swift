@@ -3,10 +3,13 @@ import Signing
 
 extension GatewayConfiguration {
     /// `contact_centers[i]`: `{"id", "adapter" (default webhook), "url", "secret", "headers",
-    /// "timeout_ms", "no_agent_after_seconds" (default 300), "no_agent_fallback": "queue"|"bot"}`.
+    /// "settings", "timeout_ms", "no_agent_after_seconds" (default 300), "no_agent_fallback":
+    /// "queue"|"bot"}`. `secret` verifies the events sent back with the adapter's scheme; for
+    /// Standard Webhooks it is a `whsec_` secret that also signs what is sent.
     static func loadContactCenter(_ object: [String: Any], field: String,
                                   adapters: [String: ContactCenterAdapter]) throws(ConfigurationError) -> ContactCenter {
-        let known: Set<String> = ["id", "adapter", "url", "secret", "headers", "timeout_ms", "no_agent_after_seconds", "no_agent_fallback"]
+        let known: Set<String> = ["id", "adapter", "url", "secret", "headers", "settings", "timeout_ms", "no_agent_after_seconds",
+                                  "no_agent_fallback"]
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw ConfigurationError(field: "\(field).\(unknown)", "is not a known contact-center field (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -23,9 +26,21 @@ extension GatewayConfiguration {
             url = try string(object, "url", field)!
             guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw ConfigurationError(field: "\(field).url", "must be an http(s) URL") }
         }
-        let (secret, secretText) = try signingSecret(object, field)
-        if adapter.verify == "standard-webhooks", secret == nil {
-            throw ConfigurationError(field: "\(field).secret", "is required: adapter \(adapterName) signs what it sends and verifies the events sent back")
+        var secret: StandardWebhooks.Secret?
+        var secretText: String?
+        if adapter.verify == .standardWebhooks {
+            (secret, secretText) = try signingSecret(object, field)
+        } else {
+            secretText = try string(object, "secret", field, required: false)
+        }
+        if adapter.verify != .unsigned, secretText == nil {
+            throw ConfigurationError(field: "\(field).secret",
+                                     "is required: adapter \(adapterName) verifies the events sent back (\(adapter.verify.name))")
+        }
+        var settings: [String: String] = [:]
+        if let value = object["settings"] {
+            guard let map = value as? [String: String] else { throw ConfigurationError(field: "\(field).settings", "must be an object of strings") }
+            settings = map
         }
         let headers = try deliveryHeaders(object, field)
         let timeout = try deliveryTimeout(object, field)
@@ -41,7 +56,8 @@ extension GatewayConfiguration {
             throw ConfigurationError(field: "\(field).no_agent_fallback", "must be queue (stay queued) or bot (back to the bot)")
         }
         let target = DeliveryTarget(id: "contact-center:\(id)", kind: .contactCenter, signingSecret: secret, headers: headers, timeout: timeout)
-        return ContactCenter(id: id, adapter: adapter, url: url, secret: secret, secretText: secretText, target: target, noAgentAfter: noAgentAfter,
+        return ContactCenter(id: id, adapter: adapter, url: url, secret: secret, secretText: secretText, settings: settings, target: target,
+                             noAgentAfter: noAgentAfter,
                              noAgentFallback: fallback)
     }
 

@@ -47,8 +47,9 @@ public enum Handoff {
         let suggestions = try self.suggestions(conversationID: conversationID, locale: locale, in: db)
         let packet = try self.packet(conversationID: conversationID, casePublicID: casePublicID, signal: signal, locale: locale,
                                      channel: channelID, route: route, suggestions: suggestions, in: db)
-        try enqueue(contactCenter.adapter.handoff, variables: ["packet": packet, "case_id": .string(casePublicID)],
-                    contactCenter: contactCenter, conversationID: conversationID, in: db, now: now)
+        try enqueue(contactCenter.adapter.handoff, step: .handoff, variables: ["packet": packet, "user": packet["user"] ?? .null,
+                                                                   "transcript_text": .string(transcriptText(packet))],
+                    contactCenter: contactCenter, casePublicID: casePublicID, conversationID: conversationID, in: db, now: now)
         let notice = try configuration.notices.send(
             .handoffCreated, conversationID: conversationID,
             extra: ["case_number": .string(casePublicID), "reason": .string(signal.reason), "suggestions": .array(suggestions)],
@@ -67,19 +68,52 @@ public enum Handoff {
         let suggestions = try self.suggestions(conversationID: conversationID, locale: locale, in: db)
         let message: TemplateValue = .object(["type": .string("user.message"), "case_id": .string(casePublicID),
                                               "text": text.map(TemplateValue.string) ?? .null, "suggestions": .array(suggestions)])
-        try enqueue(contactCenter.adapter.message, variables: ["message": message, "case_id": .string(casePublicID)],
-                    contactCenter: contactCenter, conversationID: conversationID, in: db, now: now)
+        let user = try db.queryRow("""
+            SELECT u.external_id, i.address, i.display_name FROM conversations v JOIN users u ON u.id = v.user_id
+            JOIN identities i ON i.id = v.identity_id WHERE v.id = ?
+            """, conversationID)
+        let sender: TemplateValue = .object(["id": .string(user?.string("external_id") ?? ""), "address": .string(user?.string("address") ?? ""),
+                                             "name": user?.string("display_name").map(TemplateValue.string) ?? .null])
+        try enqueue(contactCenter.adapter.message, step: .message, variables: ["message": message, "user": sender],
+                    contactCenter: contactCenter, casePublicID: casePublicID, conversationID: conversationID, in: db, now: now)
     }
 
-    static func enqueue(_ request: ContactCenterAdapter.Request, variables: [String: TemplateValue], contactCenter: ContactCenter,
-                        conversationID: Int64, in db: Database, now: Int64) throws {
-        let context = TemplateValue.object(variables)
-        let url = contactCenter.url + (request.path?.render(context) ?? "")
-        try Outbox.enqueue(NewDelivery(kind: .contactCenter, target: contactCenter.target.id,
-                                       orderingKey: OrderingKey.toContactCenter(conversation: conversationID), conversationID: conversationID,
-                                       messageID: nil, url: url, headers: [DeliveryHeader("Content-Type", request.contentType)],
-                                       body: Array(request.body.render(context).utf8)),
-                           in: db, now: now)
+    /// Writes the adapter's requests for a handoff or a message as deliveries, in order on the
+    /// conversation's contact-center key. `refs.<name>` the case does not know yet is written as a
+    /// marker that `ContactCenterDelivery` fills in at send time.
+    static func enqueue(_ requests: [ContactCenterAdapter.Request], step: ContactCenterDelivery.Step.Kind, variables: [String: TemplateValue],
+                        contactCenter: ContactCenter, casePublicID: String, conversationID: Int64, in db: Database, now: Int64) throws {
+        let known = try ContactCenterDelivery.refs(casePublicID: casePublicID, in: db)
+        var refs: [String: TemplateValue] = [:]
+        for name in contactCenter.adapter.savedNames { refs[name] = .string(known[name] ?? ContactCenterDelivery.marker(name)) }
+        var values = variables
+        values["refs"] = .object(refs)
+        values["case_id"] = .string(casePublicID)
+        values["conversation_id"] = .string(try db.scalar("SELECT public_id FROM conversations WHERE id = ?", conversationID).string ?? "")
+        values["settings"] = .object(contactCenter.settings.mapValues(TemplateValue.string))
+        let context = TemplateValue.object(values)
+        for (index, request) in requests.enumerated() {
+            let path = request.path?.render(context) ?? ""
+            let url = path.hasPrefix("http://") || path.hasPrefix("https://") ? path : contactCenter.url + path
+            let body = request.body.render(context)
+            var headers = [DeliveryHeader("Content-Type", request.contentType)]
+            if !request.save.isEmpty || url.contains(ContactCenterDelivery.markerPrefix) || body.contains(ContactCenterDelivery.markerPrefix) {
+                headers.append(ContactCenterDelivery.Step(casePublicID: casePublicID, kind: step, index: index).header)
+            }
+            try Outbox.enqueue(NewDelivery(kind: .contactCenter, target: contactCenter.target.id,
+                                           orderingKey: OrderingKey.toContactCenter(conversation: conversationID), conversationID: conversationID,
+                                           messageID: nil, method: request.method, url: url, headers: headers, body: Array(body.utf8)),
+                               in: db, now: now)
+        }
+    }
+
+    /// The transcript as plain lines (`[time] author: text`), for contact centers that take it as a note.
+    static func transcriptText(_ packet: TemplateValue) -> String {
+        guard case .array(let lines)? = packet["transcript"] else { return "" }
+        return lines.compactMap { line -> String? in
+            guard let text = line["text"]?.textValue else { return nil }
+            return "[\(line["time"]?.textValue ?? "")] \(line["author"]?.textValue ?? ""): \(text)"
+        }.joined(separator: "\n")
     }
 
     /// The packet a handoff of this conversation would send now, with its suggestions, as JSON

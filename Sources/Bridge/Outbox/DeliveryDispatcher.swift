@@ -189,8 +189,16 @@ public final class DeliveryDispatcher: Sendable {
                          for: delivery, target: nil, policy: policy, response: nil)
             return
         }
-        let request = makeRequest(delivery, target: target, policy: policy)
+        var request = makeRequest(delivery, target: target, policy: policy)
         let result: Result<HTTPClientResponse, HTTPClientError>
+        if let prepare = target.prepare {
+            do { request = try await prepare(delivery, request) } catch {
+                let failure = error as? HTTPClientError ?? .transport(code: 0, message: "\(error)")
+                await record(DeliveryOutcome.classify(.failure(failure), now: clock.now()), for: delivery, target: target, policy: policy,
+                             response: nil)
+                return
+            }
+        }
         if let handler = target.handler {
             do { result = .success(try await handler(request)) } catch {
                 result = .failure(error as? HTTPClientError ?? .transport(code: 0, message: "\(error)"))

@@ -27,6 +27,10 @@ public struct DeliveryTarget: Sendable {
     /// Runs once the transaction that recorded a delivery done or dead committed (wake readers
     /// of what `onDelivered` or `onGaveUp` wrote).
     public var afterCommit: (@Sendable (Delivery) -> Void)?
+    /// Adjusts an attempt's request just before it is sent (fills in values known only now).
+    /// Throwing fails the attempt (retried as a transport failure when it is an `HTTPClientError`
+    /// of that kind).
+    public var prepare: (@Sendable (Delivery, HTTPClientRequest) async throws -> HTTPClientRequest)?
     /// An in-process receiver (a built-in bot or contact center): attempts are answered by it
     /// instead of the network, and everything else (ordering, retries, `onDelivered`) is the same.
     public var handler: (@Sendable (HTTPClientRequest) async throws -> HTTPClientResponse)?

@@ -12,7 +12,15 @@ public enum BridgeSchema {
         Migration(version: 5, name: "api key rates, campaign dispatches", sql: keyRatesAndDispatches),
         Migration(version: 6, name: "bot outages", sql: botOutages),
         Migration(version: 7, name: "cases waiting for an agent", sql: casesWaiting),
+        Migration(version: 8, name: "contact-center references", sql: caseReferences),
     ]
+
+    /// Version 8: what a contact center's answers told us about a case (its own conversation id,
+    /// a contact id...), kept as a JSON object, and the cases by the contact center's own id.
+    static let caseReferences = """
+    ALTER TABLE cases ADD COLUMN refs TEXT NOT NULL DEFAULT '{}';
+    CREATE INDEX cases_by_ref ON cases(contact_center, external_ref) WHERE external_ref IS NOT NULL;
+    """
 
     /// Version 7: when a case's "no agent available" fallback ran, and the open cases by age
     /// (only those not yet handled are in the index).

@@ -15,6 +15,10 @@ public enum WebhookVerification: String, Sendable, CaseIterable {
     case googleHMACSHA512 = "google-hmac-sha512"
     /// Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`.
     case standardWebhooks = "standard-webhooks"
+    /// Chatwoot webhooks: `X-Chatwoot-Signature: sha256=<hex>` over `<timestamp>.<body>`.
+    case chatwootHMACSHA256 = "chatwoot-hmac-sha256"
+    /// A shared token: `Authorization: Bearer <token>`.
+    case bearerToken = "bearer-token"
     /// No verification at all; only the built-in web chat may use it (`isAllowed(forAdapter:)`).
     case unsigned = "none"
 
@@ -36,6 +40,8 @@ public enum WebhookVerification: String, Sendable, CaseIterable {
         case .metaHubSHA256: "X-Hub-Signature-256"
         case .googleHMACSHA512: "X-Goog-Signature"
         case .standardWebhooks: StandardWebhooks.signatureHeader
+        case .chatwootHMACSHA256: "X-Chatwoot-Signature"
+        case .bearerToken: "Authorization"
         case .unsigned: nil
         }
     }
@@ -62,6 +68,10 @@ public enum WebhookVerification: String, Sendable, CaseIterable {
             try Self.verifyGoogle(request, keys: configuredKeys(secrets))
         case .standardWebhooks:
             try Self.verifyStandardWebhooks(request, secrets: standardWebhooksSecrets(secrets), now: now)
+        case .chatwootHMACSHA256:
+            try Self.verifyChatwoot(request, keys: configuredKeys(secrets), now: now)
+        case .bearerToken:
+            try Self.verifyBearer(request, keys: configuredKeys(secrets))
         }
     }
 
@@ -71,7 +81,7 @@ public enum WebhookVerification: String, Sendable, CaseIterable {
         switch self {
         case .unsigned:
             return
-        case .twilioHMACSHA1, .metaHubSHA256, .googleHMACSHA512:
+        case .twilioHMACSHA1, .metaHubSHA256, .googleHMACSHA512, .chatwootHMACSHA256, .bearerToken:
             _ = try configuredKeys(secrets)
         case .standardWebhooks:
             _ = try standardWebhooksSecrets(secrets)
