@@ -21,10 +21,10 @@ import Testing
     /// Channel `wa` and contact center `desk` at the fake; a generic sync bot there too, or with
     /// `faq` the built-in FAQ bot over the sample knowledge base in a French shop.
     /// `centerExtra` adds fields to the contact center.
-    static func config(faq: Bool = false, centerExtra: String = "") -> String {
+    static func config(faq: Bool = false, centerExtra: String = "", botExtra: String = "") -> String {
         let bot = faq
             ? #""default_locale": "fr", "knowledge_base": {"import": "\#(sampleKB)"}, "bots": [{"id": "faq", "adapter": "faq"}], "routing": {"rules": [{"queue": "conseil-fr", "locale": "fr", "channel": "wa"}]}"#
-            : #""bots": [{"id": "main", "adapter": "generic", "url": "${FAKE}/bot", "mode": "sync"}]"#
+            : #""bots": [{"id": "main", "adapter": "generic", "url": "${FAKE}/bot", "mode": "sync"\#(botExtra)}]"#
         return """
         {"public_url": "\(publicURL)", \(bot),
          "channels": [{"id": "wa", "adapter": "twilio",
@@ -36,6 +36,7 @@ import Testing
 
     final class Fake: Sendable {
         let botCalls = Mutex<[String]>([])
+        let botTypes = Mutex<[String]>([])
         let packets = Mutex<[HTTPRequest]>([])
         let twilio = Mutex<[String]>([])
         var sends: [String] { twilio.withLock { $0 } }
@@ -46,6 +47,7 @@ import Testing
                 let body = try JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any]
                 let text = body?["text"] as? String ?? ""
                 botCalls.withLock { $0.append(text) }
+                botTypes.withLock { $0.append(body?["type"] as? String ?? "") }
                 let answer = try JSONSerialization.data(withJSONObject: ["messages": [["text": "Bot: vous avez écrit « \(text) »"]]])
                 return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: Array(answer))
             }
@@ -345,6 +347,28 @@ import Testing
         #expect(joined.status == 200)
         try await Self.eventually("handoff and joined notices") { fake.sends.count == 3 }
         #expect(fake.sends[2].contains("Sam+from+our+team+has+joined"))
+
+        try await gateway.stop()
+        await server.shutdown()
+    }
+
+    /// A bot with `"standby": true` still hears the user while an agent has the conversation
+    /// (marked standby), and nothing it answers then reaches the user.
+    @Test func aStandbyBotListensWhilePeopleHoldTheConversation() async throws {
+        let fake = Fake()
+        let (server, fakePort) = try fake.start()
+        let gateway = try await GatewayUnderTest.start(config: Self.config(botExtra: #", "standby": true"#), fakePort: fakePort)
+        defer { gateway.removeDirectory() }
+        try await gateway.inbound("SM_SB_1", from: "whatsapp:+33600000012", "Bonjour")
+        try await Self.eventually("the bot's answer") { fake.sends.count == 1 }
+        try await gateway.inbound("SM_SB_2", from: "whatsapp:+33600000012", "/agent")
+        try await Self.eventually("the handoff notice") { fake.sends.count == 2 }
+        try await gateway.inbound("SM_SB_3", from: "whatsapp:+33600000012", "Toujours là ?")
+        try await Self.eventually("forwarded to the contact center") { fake.packets.withLock { $0.count } == 2 }
+        try await Self.eventually("and heard by the bot") { fake.botTypes.withLock { $0 } == ["message", "standby"] }
+        #expect(fake.botCalls.withLock { $0 } == ["Bonjour", "Toujours là ?"])
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(fake.sends.count == 2, "the bot's standby answer is not sent")
 
         try await gateway.stop()
         await server.shutdown()

@@ -27,6 +27,9 @@ public struct Bot: Sendable {
     public let unavailable: BotUnavailablePolicy
     /// The built-in FAQ bot's settings and prompts, when its adapter is `faq`.
     public let faq: FAQBot.Settings?
+    /// While people hold the conversation, the user's messages also reach this bot, marked
+    /// `standby` (its replies are not sent: only attributes it returns are kept).
+    public var standby = false
 
     public init(id: String, adapter: BotAdapter, url: String, target: DeliveryTarget, mode: BotReplyMode? = nil,
                 channels: Set<String>? = nil, states: Set<String> = ["bot"], triggers: [BotTrigger] = [], isDefault: Bool = false,

@@ -9,11 +9,16 @@ import Templates
 /// `channel`, `sequence`, `address`, `display_name`, `text`, `postback`, `locale`, `media`
 /// ([{url, type}]), `phone_number`, `attributes` and `custom_attribute` (the profile, also at the
 /// top level for Braze's `{{${first_name}}}`), `whats_app.inbound_message_body`, `settings` (the
-/// bot's), `system_prompt`, and `transcript` ([{role: user|assistant, author, text, sequence}],
+/// bot's), `standby` (true when people hold the conversation and the bot only listens), `system_prompt`, and `transcript` ([{role: user|assistant, author, text, sequence}],
 /// oldest first, this message last).
 public enum BotRequest {
-    static func delivery(for item: InboundItem, stored: StoredMessage, channel: String, bot: Bot, in db: Database) throws -> NewDelivery {
-        let values = try context(for: item, stored: stored, channel: channel, bot: bot, in: db)
+    static func delivery(for item: InboundItem, stored: StoredMessage, channel: String, bot: Bot, standby: Bool = false,
+                         in db: Database) throws -> NewDelivery {
+        var values = try context(for: item, stored: stored, channel: channel, bot: bot, in: db)
+        if standby, case .object(var members) = values {
+            members["standby"] = .bool(true)
+            values = .object(members)
+        }
         let body = bot.adapter.body.render(values)
         let url = bot.urlTemplate?.render(values) ?? bot.url
         return NewDelivery(kind: .bot, target: bot.target.id, orderingKey: OrderingKey.toBot(conversation: stored.conversationID),

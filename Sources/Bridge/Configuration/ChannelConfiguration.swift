@@ -154,7 +154,7 @@ public struct GatewayConfiguration: Sendable {
     static func loadBot(_ object: [String: Any], field: String, adapters: [String: BotAdapter],
                         promptsDirectory: String?) throws(ConfigurationError) -> Bot {
         let known: Set<String> = ["id", "adapter", "url", "secret", "headers", "timeout_ms", "mode", "channels", "states", "triggers",
-                                  "default", "settings", "unavailable"]
+                                  "default", "settings", "unavailable", "standby"]
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
             throw ConfigurationError(field: "\(field).\(unknown)", "is not a known bot field (known: \(known.sorted().joined(separator: ", ")))")
         }
@@ -218,9 +218,14 @@ public struct GatewayConfiguration: Sendable {
             let target = DeliveryTarget(id: "bot:\(id)", kind: .bot, signingSecret: secret, headers: headers, timeout: timeout)
             let faq = adapter.builtin == .faq
                 ? try FAQBot.Settings.load(settings: settings, promptsDirectory: promptsDirectory, field: field) : nil
-            return Bot(id: id, adapter: adapter, url: url, target: target, mode: mode, channels: channels, states: states,
-                       triggers: triggers, isDefault: isDefault, settings: settings, systemPrompts: prompts, unavailable: unavailable,
-                       faq: faq)
+            var bot = Bot(id: id, adapter: adapter, url: url, target: target, mode: mode, channels: channels, states: states,
+                          triggers: triggers, isDefault: isDefault, settings: settings, systemPrompts: prompts, unavailable: unavailable,
+                          faq: faq)
+            if let value = object["standby"] {
+                guard isJSONBoolean(value), let flag = value as? Bool else { throw ConfigurationError(field: "\(field).standby", "must be true or false") }
+                bot.standby = flag
+            }
+            return bot
         }
     }
 

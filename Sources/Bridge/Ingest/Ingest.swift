@@ -58,6 +58,12 @@ public enum Ingest {
                         try Handoff.forward(text: item["text"] ?? item["postback"], conversationID: stored.conversationID,
                                             configuration: configuration, in: db, now: now)
                         result.deliveries += 1
+                        // The bot that would have had it listens, when it asks to (`standby`).
+                        if let bot = router.route(channel: channel, state: "bot", text: item["text"], postback: item["postback"]), bot.standby {
+                            try Outbox.enqueue(BotRequest.delivery(for: item, stored: stored, channel: channel, bot: bot, standby: true, in: db),
+                                               in: db, now: now)
+                            result.deliveries += 1
+                        }
                         continue
                     case "bot":
                         if let signal = try escalationSignal(item, stored: stored, detector: configuration.escalation, in: db),
