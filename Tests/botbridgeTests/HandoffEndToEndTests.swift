@@ -73,6 +73,16 @@ import Testing
         }
     }
 
+    /// An event for contact center `desk`, signed with its secret.
+    static func signedEvent(_ body: String, to gateway: GatewayUnderTest) async throws -> HTTPClientResponse {
+        let signed = StandardWebhooks.Signer(secret: try StandardWebhooks.Secret(ccSecret))
+            .sign(id: "evt_\(UUID().uuidString)", timestamp: Int64(Date().timeIntervalSince1970), body: Array(body.utf8))
+        return try await gateway.client.send(HTTPClientRequest(
+            method: "POST", url: gateway.base + "/contact-centers/desk/events",
+            headers: [("Content-Type", "application/json"), ("webhook-id", signed.id), ("webhook-timestamp", signed.timestamp),
+                      ("webhook-signature", signed.signature)], body: Array(body.utf8)))
+    }
+
     static func eventually(_ what: String, _ condition: () -> Bool) async throws {
         let deadline = ContinuousClock.now + .seconds(15)
         while !condition() && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
@@ -270,13 +280,7 @@ import Testing
         let conversation = try await gateway.openDatabase()
         let caseID = try await conversation.read { db in try db.scalar("SELECT public_id FROM cases").string }
         await conversation.close()
-        let body = #"{"type":"case.resolved","case_id":"\#(caseID ?? "")"}"#
-        let signed = StandardWebhooks.Signer(secret: try StandardWebhooks.Secret(Self.ccSecret))
-            .sign(id: "evt_fb_resolved", timestamp: Int64(Date().timeIntervalSince1970), body: Array(body.utf8))
-        let resolved = try await gateway.client.send(HTTPClientRequest(
-            method: "POST", url: gateway.base + "/contact-centers/desk/events",
-            headers: [("Content-Type", "application/json"), ("webhook-id", signed.id), ("webhook-timestamp", signed.timestamp),
-                      ("webhook-signature", signed.signature)], body: Array(body.utf8)))
+        let resolved = try await Self.signedEvent(#"{"type":"case.resolved","case_id":"\#(caseID ?? "")"}"#, to: gateway)
         #expect(resolved.status == 200)
         try await Self.eventually("the resolved notice") { fake.sends.count == 5 }
         try await inbound("SM_FB_4", "Et la météo à Paris ?")
@@ -337,13 +341,7 @@ import Testing
         let caseID = try #require(packet["case_id"] as? String)
         #expect((packet["suggestions"] as? [[String: Any]])?.first?["id"] as? String == "track-order")
 
-        let body = #"{"type":"agent.joined","case_id":"\#(caseID)","agent":{"name":"Sam"}}"#
-        let signed = StandardWebhooks.Signer(secret: try StandardWebhooks.Secret(Self.ccSecret))
-            .sign(id: "evt_ex_joined", timestamp: Int64(Date().timeIntervalSince1970), body: Array(body.utf8))
-        let joined = try await gateway.client.send(HTTPClientRequest(
-            method: "POST", url: gateway.base + "/contact-centers/desk/events",
-            headers: [("Content-Type", "application/json"), ("webhook-id", signed.id), ("webhook-timestamp", signed.timestamp),
-                      ("webhook-signature", signed.signature)], body: Array(body.utf8)))
+        let joined = try await Self.signedEvent(#"{"type":"agent.joined","case_id":"\#(caseID)","agent":{"name":"Sam"}}"#, to: gateway)
         #expect(joined.status == 200)
         try await Self.eventually("handoff and joined notices") { fake.sends.count == 3 }
         #expect(fake.sends[2].contains("Sam+from+our+team+has+joined"))

@@ -163,15 +163,7 @@ public struct GatewayConfiguration: Sendable {
         guard let adapter = adapters[adapterName] else {
             throw ConfigurationError(field: "\(field).adapter", "names '\(adapterName)', which is not in adapters/bots/ (known: \(adapters.keys.sorted().joined(separator: ", ")))")
         }
-        // A built-in bot is answered in process; its deliveries carry `builtin:<adapter>` as URL.
-        let url: String
-        if let builtin = adapter.builtin {
-            guard object["url"] == nil else { throw ConfigurationError(field: "\(field).url", "must not be set: adapter \(adapterName) runs inside the gateway") }
-            url = "builtin:\(builtin.rawValue)"
-        } else {
-            url = try string(object, "url", field)!
-            guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw ConfigurationError(field: "\(field).url", "must be an http(s) URL") }
-        }
+        let url = try receiverURL(object, field, adapter: adapterName, builtin: adapter.builtin?.rawValue)
         if url.contains("{{") {
             do { _ = try Template(parsing: url) } catch { throw ConfigurationError(field: "\(field).url", "is not a valid template: \(error)") }
         }
@@ -227,6 +219,18 @@ public struct GatewayConfiguration: Sendable {
             }
             return bot
         }
+    }
+
+    /// `url`: an http(s) URL, or none for a built-in receiver (answered in process; its
+    /// deliveries carry `builtin:<name>` as URL).
+    static func receiverURL(_ object: [String: Any], _ field: String, adapter: String, builtin: String?) throws(ConfigurationError) -> String {
+        if let builtin {
+            guard object["url"] == nil else { throw ConfigurationError(field: "\(field).url", "must not be set: adapter \(adapter) runs inside the gateway") }
+            return "builtin:\(builtin)"
+        }
+        let url = try string(object, "url", field)!
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw ConfigurationError(field: "\(field).url", "must be an http(s) URL") }
+        return url
     }
 
     /// `secret`: a Standard Webhooks secret (`whsec_` + base64), parsed and as written.

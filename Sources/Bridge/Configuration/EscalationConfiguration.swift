@@ -18,14 +18,7 @@ extension GatewayConfiguration {
         guard let adapter = adapters[adapterName] else {
             throw ConfigurationError(field: "\(field).adapter", "names '\(adapterName)', which is not in adapters/contact-centers/ (known: \(adapters.keys.sorted().joined(separator: ", ")))")
         }
-        let url: String
-        if let builtin = adapter.builtin {
-            guard object["url"] == nil else { throw ConfigurationError(field: "\(field).url", "must not be set: adapter \(adapterName) runs inside the gateway") }
-            url = "builtin:\(builtin.rawValue)"
-        } else {
-            url = try string(object, "url", field)!
-            guard url.hasPrefix("http://") || url.hasPrefix("https://") else { throw ConfigurationError(field: "\(field).url", "must be an http(s) URL") }
-        }
+        let url = try receiverURL(object, field, adapter: adapterName, builtin: adapter.builtin?.rawValue)
         var secret: StandardWebhooks.Secret?
         var secretText: String?
         if adapter.verify == .standardWebhooks {
