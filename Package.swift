@@ -34,6 +34,8 @@ let package = Package(
         .executableTarget(name: "outbox-load", dependencies: ["Bridge", "Storage", "Signing", "HTTPClient"], path: "bench/OutboxLoad", swiftSettings: strict),
         // Benchmark only (bench/roundtrip.sh): inbound webhook → sync bot → provider, end to end. Not a product.
         .executableTarget(name: "roundtrip-load", dependencies: ["HTTP", "HTTPClient", "Signing"], path: "bench/RoundTripLoad", swiftSettings: strict),
+        // Benchmark only (bench/kb.sh): knowledge-base search latency and handoff packet build time. Not a product.
+        .executableTarget(name: "kb-load", dependencies: ["Bridge", "Storage"], path: "bench/KnowledgeBaseLoad", swiftSettings: strict),
 
         .testTarget(name: "LoggingTests", dependencies: ["Logging"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Logging"], swiftSettings: strict),

@@ -120,18 +120,24 @@ public enum KnowledgeBase {
             if language != locale { locales.append(language) }
         }
         let filter = locales.isEmpty ? "" : "AND a.locale IN (\(locales.map { _ in "?" }.joined(separator: ", ")))"
-        let arguments: [any SQLValueConvertible] = [query] + locales + [min(limit, 50)]
-        let rows = try db.query("""
-            SELECT a.slug, a.locale, a.title, a.body, a.url, a.tags,
-                   snippet(kb_articles_fts, 1, '', '', '…', 20) AS excerpt,
-                   -bm25(kb_articles_fts, 5.0, 1.0, 3.0) AS score
+        // Ranked ids first, then the articles and excerpts of only those: in one query, SQLite
+        // would compute every matching row's excerpt and read its article before sorting.
+        let ranked = try db.query("""
+            SELECT kb_articles_fts.rowid AS id, -bm25(kb_articles_fts, 5.0, 1.0, 3.0) AS score
             FROM kb_articles_fts JOIN kb_articles a ON a.id = kb_articles_fts.rowid
             WHERE kb_articles_fts MATCH ? \(filter)
             ORDER BY bm25(kb_articles_fts, 5.0, 1.0, 3.0) LIMIT ?
-            """, arguments: arguments)
-        return rows.map { row in
-            ArticleMatch(article: Article(row: row), excerpt: plain(row.string("excerpt") ?? ""), score: row.double("score") ?? 0)
+            """, arguments: [query] + locales + [min(limit, 50)])
+        var matches: [ArticleMatch] = []
+        for hit in ranked {
+            guard let id = hit.int64("id"), let row = try db.queryRow("""
+                SELECT a.slug, a.locale, a.title, a.body, a.url, a.tags, snippet(kb_articles_fts, 1, '', '', '…', 20) AS excerpt
+                FROM kb_articles_fts JOIN kb_articles a ON a.id = kb_articles_fts.rowid
+                WHERE kb_articles_fts MATCH ? AND kb_articles_fts.rowid = ?
+                """, query, id) else { continue }
+            matches.append(ArticleMatch(article: Article(row: row), excerpt: plain(row.string("excerpt") ?? ""), score: hit.double("score") ?? 0))
         }
+        return matches
     }
 
     /// An excerpt as plain text on one line: Markdown emphasis and headings dropped, whitespace collapsed.
