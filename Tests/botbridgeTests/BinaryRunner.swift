@@ -15,15 +15,20 @@ final class BinaryRunner: @unchecked Sendable {
         return testBinary.deletingLastPathComponent().appendingPathComponent("botbridge")
     }
 
-    let process = Process()
-    private let stdoutPipe = Pipe()
-    private let stderrPipe = Pipe()
+    /// The child, spawned with `posix_spawn` and reaped with `waitpid`: not Foundation's
+    /// `Process`, whose run-loop and socket-manager threads and descriptor juggling, with many
+    /// tests spawning at once, left libdispatch's event loop with stale descriptors (a crash in
+    /// `_dispatch_event_loop_drain`, then a run whose timers never fired).
+    let pid: pid_t
     private let lock = NSLock()
     private var stdoutData = Data()
     private var stderrData = Data()
+    private var exitStatus: Int32?
 
     /// The scratch directory this runner made (and removes), when none was given.
     private let scratch: URL?
+
+    enum SpawnError: Error { case failed(Int32) }
 
     /// Runs the binary in `directory`, or in a fresh scratch directory so that its default
     /// database (`botbridge.sqlite`) is its own.
@@ -36,20 +41,45 @@ final class BinaryRunner: @unchecked Sendable {
         } else {
             scratch = nil
         }
-        process.executableURL = Self.binaryURL
-        process.arguments = arguments
-        process.currentDirectoryURL = directory ?? scratch
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        var out: [Int32] = [-1, -1]
+        var err: [Int32] = [-1, -1]
+        guard pipe(&out) == 0, pipe(&err) == 0 else { throw SpawnError.failed(errno) }
+        for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, out[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, err[1], 2)
+        let path = Self.binaryURL.path
+        // GNU env changes directory and execs the binary (same pid): posix_spawn has no portable chdir.
+        let launcher = "/usr/bin/env"
+        let environmentList = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }.map { "\($0.key)=\($0.value)" }
+        let argv = ([launcher, "--chdir=" + (directory ?? scratch!).path, path] + arguments).map { strdup($0) } + [nil]
+        let envp = environmentList.map { strdup($0) } + [nil]
+        defer { (argv + envp).forEach { free($0) } }
+        var child: pid_t = 0
+        let spawned = posix_spawn(&child, launcher, &actions, nil, argv, envp)
+        Glibc.close(out[1])
+        Glibc.close(err[1])
+        guard spawned == 0 else {
+            Glibc.close(out[0])
+            Glibc.close(err[0])
+            throw SpawnError.failed(spawned)
         }
-        process.standardOutput = stdoutPipe
-        process.standardError = stderrPipe
-        try process.run()
-        // Each pipe is drained by a plain thread doing blocking reads until end of file. Not
-        // FileHandle.readabilityHandler: its dispatch source is still registered when the handle
-        // closes its descriptor, and libdispatch's event loop then crashes on the stale entry.
-        Self.drain(stdoutPipe) { [weak self] data in self?.append(data, toStdout: true) }
-        Self.drain(stderrPipe) { [weak self] data in self?.append(data, toStdout: false) }
+        pid = child
+        // Each pipe is drained by a plain thread doing blocking reads until end of file.
+        Self.drain(out[0]) { [weak self] data in self?.append(data, toStdout: true) }
+        Self.drain(err[0]) { [weak self] data in self?.append(data, toStdout: false) }
+    }
+
+    deinit {
+        if isRunning {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, 0)
+        }
+        if let scratch { try? FileManager.default.removeItem(at: scratch) }
     }
 
     private func append(_ data: Data, toStdout: Bool) {
@@ -57,9 +87,9 @@ final class BinaryRunner: @unchecked Sendable {
         if toStdout { stdoutData.append(data) } else { stderrData.append(data) }
     }
 
-    private static func drain(_ pipe: Pipe, into sink: @escaping @Sendable (Data) -> Void) {
+    /// Reads `fd` until end of file on its own thread, then closes it.
+    private static func drain(_ fd: Int32, into sink: @escaping @Sendable (Data) -> Void) {
         let thread = Thread {
-            let fd = pipe.fileHandleForReading.fileDescriptor
             var buffer = [UInt8](repeating: 0, count: 16_384)
             while true {
                 let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
@@ -67,14 +97,26 @@ final class BinaryRunner: @unchecked Sendable {
                 if count < 0 && errno == EINTR { continue }
                 break
             }
+            Glibc.close(fd)
         }
         thread.start()
     }
 
-    deinit {
-        if process.isRunning { process.terminate() }
-        if let scratch { try? FileManager.default.removeItem(at: scratch) }
+    /// Whether the child still runs (reaping it, and keeping its status, once it has exited).
+    var isRunning: Bool {
+        lock.lock(); defer { lock.unlock() }
+        if exitStatus != nil { return false }
+        var status: Int32 = 0
+        let result = waitpid(pid, &status, WNOHANG)
+        guard result == pid else { return result == 0 }
+        // WIFEXITED / WEXITSTATUS, WIFSIGNALED / WTERMSIG, spelled out (they are C macros).
+        let signal = status & 0x7f
+        exitStatus = signal == 0 ? (status >> 8) & 0xff : signal
+        return false
     }
+
+    /// The exit status (or the signal that ended it), once it has exited.
+    var terminationStatus: Int32 { lock.lock(); defer { lock.unlock() }; return exitStatus ?? -1 }
 
     var stdout: String { lock.lock(); defer { lock.unlock() }; return String(decoding: stdoutData, as: UTF8.self) }
     var stderr: String { lock.lock(); defer { lock.unlock() }; return String(decoding: stderrData, as: UTF8.self) }
@@ -82,15 +124,15 @@ final class BinaryRunner: @unchecked Sendable {
     /// Waits for exit (polling, never blocking the cooperative pool) and returns the status.
     func waitForExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
+        while isRunning {
             if ContinuousClock.now > deadline {
-                process.terminate()
+                kill(pid, SIGTERM)
                 throw RunnerError.timedOut(stdout + stderr)
             }
             try await Task.sleep(for: .milliseconds(20))
         }
         try await Task.sleep(for: .milliseconds(50)) // let the pipe readers drain
-        return process.terminationStatus
+        return terminationStatus
     }
 
     /// Waits until stdout says where the server listens; returns the port.
@@ -101,13 +143,13 @@ final class BinaryRunner: @unchecked Sendable {
                 let text = stdout[range]
                 if let port = Int(text.split(separator: ":").last ?? "") { return port }
             }
-            if !process.isRunning { throw RunnerError.exited(stdout + stderr) }
+            if !isRunning { throw RunnerError.exited(stdout + stderr) }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw RunnerError.timedOut(stdout + stderr)
     }
 
-    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    func signal(_ number: Int32) { kill(pid, number) }
 
     enum RunnerError: Error { case timedOut(String), exited(String) }
 
