@@ -29,10 +29,7 @@ public enum Handoff {
                               in: db, now: now)
             return nil
         }
-        let locale = try configuration.notices.locale(conversationID: conversationID, in: db)
-        let userID = try db.scalar("SELECT user_id FROM conversations WHERE id = ?", conversationID).int64 ?? 0
-        let attributes = try Outbound.attributes(of: userID, in: db)
-        let route = configuration.routing.route(locale: locale, channel: channelID, skills: signal.skills, attributes: attributes)
+        let (locale, route) = try routing(conversationID: conversationID, channel: channelID, signal: signal, configuration: configuration, in: db)
         let contactCenter = route.contactCenter.flatMap { configuration.contactCenters[$0] } ?? defaultContactCenter
         let casePublicID = PublicID.make("case")
         try db.run("""
@@ -116,6 +113,16 @@ public enum Handoff {
         }.joined(separator: "\n")
     }
 
+    /// The conversation's locale and where routing sends its handoff.
+    static func routing(conversationID: Int64, channel: String, signal: EscalationSignal, configuration: GatewayConfiguration,
+                        in db: Database) throws -> (locale: String, route: Routing.Decision) {
+        let locale = try configuration.notices.locale(conversationID: conversationID, in: db)
+        let userID = try db.scalar("SELECT user_id FROM conversations WHERE id = ?", conversationID).int64 ?? 0
+        let route = configuration.routing.route(locale: locale, channel: channel, skills: signal.skills,
+                                                attributes: try Outbound.attributes(of: userID, in: db))
+        return (locale, route)
+    }
+
     /// The packet a handoff of this conversation would send now, with its suggestions, as JSON
     /// text (what `bench/` measures; nothing is written).
     public static func previewPacket(conversationID: Int64, signal: EscalationSignal, configuration: GatewayConfiguration,
@@ -123,10 +130,7 @@ public enum Handoff {
         guard let channel = try db.scalar("SELECT channel FROM conversations WHERE id = ?", conversationID).string else {
             throw OutboundError.unknownConversation(conversationID)
         }
-        let locale = try configuration.notices.locale(conversationID: conversationID, in: db)
-        let userID = try db.scalar("SELECT user_id FROM conversations WHERE id = ?", conversationID).int64 ?? 0
-        let route = configuration.routing.route(locale: locale, channel: channel, skills: signal.skills,
-                                                attributes: try Outbound.attributes(of: userID, in: db))
+        let (locale, route) = try routing(conversationID: conversationID, channel: channel, signal: signal, configuration: configuration, in: db)
         let suggestions = try self.suggestions(conversationID: conversationID, locale: locale, in: db)
         return try packet(conversationID: conversationID, casePublicID: "case_preview", signal: signal, locale: locale, channel: channel,
                           route: route, suggestions: suggestions, in: db).json
