@@ -185,18 +185,26 @@ import Testing
     }
 
     @Test func gracefulShutdownFinishesInFlightRequests() async throws {
+        // One loop, so the shutdown pass that closes the idle connection is the one that marks the
+        // busy one: the handler answers only after it saw that pass (no timing assumptions).
         var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
-        configuration.eventLoopCount = 2
+        configuration.eventLoopCount = 1
         var router = testRouter()
         let handlerStarted = Mutex(false)
+        let idleSawEOF = Mutex(false)
         router.get("/held") { _, _ in
             handlerStarted.withLock { $0 = true }
-            try await Task.sleep(for: .milliseconds(300))
+            while !idleSawEOF.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
             return .text("slow done")
         }
         let server = HTTPServer(configuration: configuration, responder: router)
         let port = try server.start()
         let idle = try RawConnection(port: port)
+        let idleClosed = Task {
+            let eof = try await blocking { idle.readsEOF() }
+            idleSawEOF.withLock { $0 = true }
+            return eof
+        }
         let response = Task {
             try await blocking { () throws -> RawConnection.Response in
                 let c = try RawConnection(port: port)
@@ -209,11 +217,11 @@ import Testing
         let started = Date()
         await server.shutdown()
         #expect(Date().timeIntervalSince(started) < 5)
+        #expect(try await idleClosed.value)
         let r = try await response.value
         #expect(r.status == 200)
         #expect(r.bodyText == "slow done")
         #expect(r.header("Connection") == "close")
-        #expect(try await blocking { idle.readsEOF() })
         // No longer accepting.
         #expect(throws: (any Error).self) { _ = try RawConnection(port: port) }
     }
