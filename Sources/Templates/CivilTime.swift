@@ -74,6 +74,13 @@ struct CivilTime {
         return seconds
     }
 
+    /// Unix seconds of an ISO 8601 date or date-time (no `now`, no bare numbers); nil otherwise.
+    static func seconds(iso8601 text: String) -> Double? {
+        var reader = DateReader(Array(text.utf8))
+        guard let seconds = reader.moment(), seconds.isFinite, Swift.abs(seconds) < secondsLimit else { return nil }
+        return seconds
+    }
+
     private static func parse(_ text: String) -> Double? {
         switch text.lowercased() {
         case "now", "today": return Date().timeIntervalSince1970
@@ -211,7 +218,8 @@ private struct DateReader {
             if accept(":") {
                 guard let second = digits(2), second <= 60 else { return nil }
                 seconds += Double(second)
-                if accept(".") || accept(",") {
+                // `.fraction`, or Braze's `:SSS` milliseconds (`yyyy-MM-dd'T'HH:mm:ss:SSSZ`).
+                if accept(".") || accept(",") || accept(":") {
                     let start = index
                     while index < bytes.count && bytes[index].isDigit { index += 1 }
                     guard index > start else { return nil }
@@ -237,7 +245,7 @@ private struct DateReader {
         } else {
             return nil
         }
-        guard let hours = digits(2) else { return nil }
+        guard let hours = digits(2) ?? digits(1) else { return nil }
         _ = accept(":")
         let minutes = digits(2) ?? 0
         return sign * (hours * 3600 + minutes * 60)
@@ -263,5 +271,15 @@ private struct DateReader {
         if count == 1, index + 1 < bytes.count, bytes[index + 1].isDigit { return nil }
         index += count
         return value
+    }
+}
+
+/// Dates and times written as ISO 8601 (`2026-11-21`, `2026-11-21T10:15:00Z`,
+/// `2026-11-21T10:15:00.250+01:00`, and Braze's `yyyy-MM-dd'T'HH:mm:ss:SSSZ`).
+public enum ISOTime {
+    /// Milliseconds since 1970 (UTC when the text has no zone), or nil when it is not such a moment.
+    public static func milliseconds(_ text: String) -> Int64? {
+        guard let seconds = CivilTime.seconds(iso8601: text) else { return nil }
+        return Int64((seconds * 1000).rounded())
     }
 }

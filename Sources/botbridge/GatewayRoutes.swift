@@ -43,6 +43,7 @@ struct GatewayRoutes {
             .register(on: &router)
         ConversationRoutes.register(on: &router, configuration: configuration, pool: pool, dispatcher: dispatcher, clock: clock,
                                     webChatHub: webChatHub, auth: auth)
+        UserRoutes(pool: pool, clock: clock, auth: auth).register(on: &router)
         if echo {
             // Benchmarks only (`serve --echo`): answers the request body as it came.
             router.post("/echo") { request, _ in

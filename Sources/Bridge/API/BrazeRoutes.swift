@@ -107,7 +107,7 @@ public struct BrazeRoutes: Sendable {
                 do {
                     let userID = try Self.resolve(recipient, in: db, now: now)
                     for (name, value) in recipient.attributes.sorted(by: { $0.key < $1.key }) {
-                        try Ingest.setAttribute(userID, name, value, source: "api", in: db, now: now)
+                        try Profiles.set(userID, name, value, source: "api", in: db, now: now)
                     }
                     guard let target = try Dispatch.target(user: userID, channel: campaign.channel, channels: configuration.channels,
                                                            in: db, now: now) else {
@@ -341,10 +341,9 @@ public struct BrazeRoutes: Sendable {
             if let user = try Dispatch.user(externalID: externalID, in: db) { return user }
             guard !recipient.sendToExistingOnly else { throw Dispatch.Problem.unknownUser(externalID) }
             // A new profile: it has no channel identity yet, so nothing can be sent to it (reported).
-            try db.run("INSERT INTO users (external_id, created_at, updated_at) VALUES (?, ?, ?)", externalID, now, now)
-            return db.lastInsertRowID
+            return try ProfileDirectory.create(.externalID(externalID), in: db, now: now)
         }
-        if let alias = recipient.alias, let user = try Dispatch.user(aliasName: alias.name, label: alias.label, in: db) { return user }
+        if let alias = recipient.alias, let user = try ProfileDirectory.user(.alias(name: alias.name, label: alias.label), in: db) { return user }
         throw Dispatch.Problem.unknownUser(recipient.label)
     }
 

@@ -57,7 +57,7 @@ public final class BotReplies: Sendable {
               let channelID = row.string("channel"), let userID = row.int64("user_id") else { return }
         let now = clock.now()
         for (name, value) in reply.attributes.sorted(by: { $0.key < $1.key }) {
-            try Ingest.setAttribute(userID, name, value, source: "bot:\(bot.id)", in: db, now: now)
+            try Profiles.set(userID, name, value, source: "bot:\(bot.id)", in: db, now: now)
         }
         guard row.string("state") == "bot", let channel = configuration.channels[channelID] else { return }
         for message in reply.messages {

@@ -27,10 +27,9 @@ public enum BotRequest {
     }
 
     static func context(for item: InboundItem, stored: StoredMessage, channel: String, bot: Bot, in db: Database) throws -> TemplateValue {
-        let attributes = try Outbound.attributes(of: stored.userID, in: db)
-        var context: [String: TemplateValue] = [:]
         // The profile first, so message fields win over attributes of the same name.
-        if case .object(let members) = attributes { context = members }
+        var context = try Profiles.templateContext(of: stored.userID, in: db)
+        let attributes = context["attributes"] ?? .object([:])
         let externalID = try db.scalar("SELECT external_id FROM users WHERE id = ?", stored.userID).string ?? String(stored.userID)
         context["conversation_id"] = .string(stored.conversationPublicID)
         context["message_id"] = .string(stored.publicID)
@@ -39,8 +38,6 @@ public enum BotRequest {
         context["sequence"] = .int(Int64(stored.sequence))
         for (name, value) in item.fields { context[name] = .string(value) }
         context["media"] = .array(item.media.map { .object(["url": .string($0.url), "type": $0.type.map(TemplateValue.string) ?? .null]) })
-        context["attributes"] = attributes
-        context["custom_attribute"] = attributes
         if context["phone_number"] == nil {
             let phone = attributes["phone"]?.textValue ?? item["phone"] ?? item["address"].map(Self.phone(fromAddress:))
             context["phone_number"] = phone.map(TemplateValue.string) ?? .null

@@ -30,11 +30,6 @@ enum Dispatch {
         try db.scalar("SELECT id FROM users WHERE external_id = ?", externalID).int64
     }
 
-    /// The user whose alias (`alias_name` under `alias_label`) is recorded as attribute `alias:<label>`.
-    static func user(aliasName: String, label: String, in db: Database) throws -> Int64? {
-        try db.scalar("SELECT user_id FROM user_attributes WHERE name = ? AND value = ? LIMIT 1",
-                      "alias:" + label, TemplateValue.string(aliasName).json).int64
-    }
 
     static func target(user: Int64, channel: String?, channels: [String: Channel], in db: Database, now: Int64) throws -> Target? {
         let rows = try db.query("""
@@ -55,11 +50,7 @@ enum Dispatch {
     /// The render context for one recipient: the profile at the top level (Braze's
     /// `{{${first_name}}}`), `attributes`/`custom_attribute`, `user_id`, and the caller's extras.
     static func context(user: Int64, externalID: String, extra: [String: TemplateValue], in db: Database) throws -> TemplateValue {
-        let attributes = try Outbound.attributes(of: user, in: db)
-        var context: [String: TemplateValue] = [:]
-        if case .object(let members) = attributes { context = members }
-        context["attributes"] = attributes
-        context["custom_attribute"] = attributes
+        var context = try Profiles.templateContext(of: user, in: db)
         context["user_id"] = .string(externalID)
         context["external_id"] = .string(externalID)
         for (name, value) in extra { context[name] = value }

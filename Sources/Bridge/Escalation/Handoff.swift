@@ -83,10 +83,13 @@ public enum Handoff {
         let known = try ContactCenterDelivery.refs(casePublicID: casePublicID, in: db)
         var refs: [String: TemplateValue] = [:]
         for name in contactCenter.adapter.savedNames { refs[name] = .string(known[name] ?? ContactCenterDelivery.marker(name)) }
-        var values = variables
+        // The profile as in every template (`{{${first_name}}}`, `{{custom_attribute.${order_id}}}`), then the step's values.
+        let conversation = try db.queryRow("SELECT public_id, user_id FROM conversations WHERE id = ?", conversationID)
+        var values = try Profiles.templateContext(of: conversation?.int64("user_id") ?? 0, in: db)
+        for (name, value) in variables { values[name] = value }
         values["refs"] = .object(refs)
         values["case_id"] = .string(casePublicID)
-        values["conversation_id"] = .string(try db.scalar("SELECT public_id FROM conversations WHERE id = ?", conversationID).string ?? "")
+        values["conversation_id"] = .string(conversation?.string("public_id") ?? "")
         values["settings"] = .object(contactCenter.settings.mapValues(TemplateValue.string))
         let context = TemplateValue.object(values)
         for (index, request) in requests.enumerated() {
@@ -119,7 +122,7 @@ public enum Handoff {
         let locale = try configuration.notices.locale(conversationID: conversationID, in: db)
         let userID = try db.scalar("SELECT user_id FROM conversations WHERE id = ?", conversationID).int64 ?? 0
         let route = configuration.routing.route(locale: locale, channel: channel, skills: signal.skills,
-                                                attributes: try Outbound.attributes(of: userID, in: db))
+                                                attributes: try Profiles.attributes(of: userID, in: db))
         return (locale, route)
     }
 
@@ -163,7 +166,7 @@ public enum Handoff {
                                 "locale": .string(locale), "channel": .string(channel)]),
             "user": .object(["id": .string(conversation.string("external_id") ?? ""), "address": .string(conversation.string("address") ?? ""),
                              "name": conversation.string("display_name").map(TemplateValue.string) ?? .null,
-                             "attributes": try Outbound.attributes(of: conversation.int64("user_id") ?? 0, in: db)]),
+                             "attributes": try Profiles.attributes(of: conversation.int64("user_id") ?? 0, in: db)]),
             "transcript": .array(transcript),
             "suggestions": .array(suggestions),
         ])

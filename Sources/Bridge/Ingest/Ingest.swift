@@ -113,10 +113,10 @@ public enum Ingest {
         // Profile attributes from the channel: only when the identity is new or its name changed
         // (a returning user costs no attribute reads).
         if identity.isNew || identity.nameChanged, let name = item["display_name"] {
-            try setAttribute(userID, "first_name", .string(name), source: "channel:\(channel)", in: db, now: now)
+            try Profiles.set(userID, "first_name", .string(name), source: "channel:\(channel)", in: db, now: now)
         }
         if identity.isNew, let phone = item["phone"] {
-            try setAttribute(userID, "phone", .string(phone), source: "channel:\(channel)", in: db, now: now)
+            try Profiles.set(userID, "phone", .string(phone), source: "channel:\(channel)", in: db, now: now)
         }
 
         let conversation = try openConversation(channel: channel, userID: userID, identityID: identityID, in: db, now: now)
@@ -165,23 +165,10 @@ public enum Ingest {
             if changed { try db.run("UPDATE identities SET display_name = ? WHERE id = ?", displayName, id) }
             return Identity(id: id, user: user, isNew: false, nameChanged: changed)
         }
-        try db.run("INSERT INTO users (external_id, created_at, updated_at) VALUES (?, ?, ?)", PublicID.make("usr"), now, now)
-        let user = db.lastInsertRowID
+        let user = try ProfileDirectory.createDerived(in: db, now: now)
         try db.run("INSERT INTO identities (user_id, channel, address, display_name, created_at) VALUES (?, ?, ?, ?, ?)",
                    user, channel, address, displayName, now)
         return Identity(id: db.lastInsertRowID, user: user, isNew: true, nameChanged: false)
-    }
-
-    /// Sets a profile attribute when its value changes, recording the write with its source.
-    static func setAttribute(_ user: Int64, _ name: String, _ value: TemplateValue, source: String, in db: Database, now: Int64) throws {
-        let json = value.json
-        if try db.scalar("SELECT value FROM user_attributes WHERE user_id = ? AND name = ?", user, name).string == json { return }
-        try db.run("""
-            INSERT INTO user_attributes (user_id, name, value, source, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-            ON CONFLICT (user_id, name) DO UPDATE SET value = ?3, source = ?4, updated_at = ?5
-            """, user, name, json, source, now)
-        try db.run("INSERT INTO user_attribute_writes (user_id, name, value, source, written_at) VALUES (?, ?, ?, ?, ?)",
-                   user, name, json, source, now)
     }
 
     struct OpenConversation {

@@ -93,11 +93,7 @@ public struct Notices: Sendable {
         guard let (_, template) = template(name, locale: locale) else { return nil }
         guard let row = try db.queryRow("SELECT public_id, user_id FROM conversations WHERE id = ?", conversationID),
               let userID = row.int64("user_id") else { throw OutboundError.unknownConversation(conversationID) }
-        let attributes = try Outbound.attributes(of: userID, in: db)
-        var context: [String: TemplateValue] = [:]
-        if case .object(let members) = attributes { context = members }
-        context["attributes"] = attributes
-        context["custom_attribute"] = attributes
+        var context = try Profiles.templateContext(of: userID, in: db)
         context["conversation_id"] = .string(row.string("public_id") ?? "")
         context["locale"] = .string(locale)
         for (key, value) in extra { context[key] = value }

@@ -88,7 +88,7 @@ public enum Outbound {
             "author": .string(message.author.rawValue),
             "status_url": .string(publicURL + "/channels/\(sender.channelID)/status"),
             "suggestions": .array(message.suggestions.map { .object(["text": .string($0.text), "postback": .string($0.postback)]) }),
-            "attributes": try attributes(of: conversation.int64("user_id") ?? 0, in: db),
+            "attributes": try Profiles.attributes(of: conversation.int64("user_id") ?? 0, in: db),
         ]
         if let locale = conversation.string("locale") { context["locale"] = .string(locale) }
 
@@ -189,16 +189,6 @@ public enum Outbound {
             INSERT INTO messages (public_id, conversation_id, sequence, direction, author_kind, type, text, payload, channel, created_at)
             VALUES (?, ?, ?, 'internal', 'system', ?, ?, ?, ?, ?)
             """, PublicID.make("msg"), conversationID, sequence, type, text, payload.json, channel, now)
-    }
-
-    /// The user's profile attributes, for templates (`attributes.first_name`).
-    static func attributes(of user: Int64, in db: Database) throws -> TemplateValue {
-        var members: [String: TemplateValue] = [:]
-        for row in try db.query("SELECT name, value FROM user_attributes WHERE user_id = ?", user) {
-            guard let name = row.string("name"), let json = row.string("value") else { continue }
-            members[name] = (try? TemplateValue(jsonData: Data(json.utf8))) ?? .string(json)
-        }
-        return .object(members)
     }
 }
 

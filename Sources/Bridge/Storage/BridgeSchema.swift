@@ -13,7 +13,30 @@ public enum BridgeSchema {
         Migration(version: 6, name: "bot outages", sql: botOutages),
         Migration(version: 7, name: "cases waiting for an agent", sql: casesWaiting),
         Migration(version: 8, name: "contact-center references", sql: caseReferences),
+        Migration(version: 9, name: "profiles", sql: profiles),
     ]
+
+    /// Version 9: users the business identified (their external id is its own, not a derived
+    /// `usr_...`), Braze user aliases (one user per label and name), the users by email and phone,
+    /// and how far each profile sink has read the attribute writes and events.
+    static let profiles = """
+    ALTER TABLE users ADD COLUMN identified INTEGER NOT NULL DEFAULT 0;
+    UPDATE users SET identified = 1 WHERE external_id NOT LIKE 'usr\\_%' ESCAPE '\\';
+    CREATE TABLE user_aliases (
+        label TEXT NOT NULL,
+        name TEXT NOT NULL,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        PRIMARY KEY (label, name)
+    ) WITHOUT ROWID;
+    CREATE INDEX user_aliases_by_user ON user_aliases(user_id);
+    CREATE INDEX user_attributes_by_email ON user_attributes(value) WHERE name = 'email';
+    CREATE INDEX user_attributes_by_phone ON user_attributes(value) WHERE name = 'phone';
+    CREATE TABLE profile_sink_cursors (
+        sink TEXT PRIMARY KEY,
+        attribute_write_id INTEGER NOT NULL,
+        event_id INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    """
 
     /// Version 8: what a contact center's answers told us about a case (its own conversation id,
     /// a contact id...), kept as a JSON object, and the cases by the contact center's own id.

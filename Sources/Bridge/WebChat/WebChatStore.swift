@@ -54,7 +54,7 @@ public enum WebChatStore {
         let address = PublicID.make("web")
         let identity = try Ingest.upsertIdentity(channel: channel, address: address, displayName: displayName, in: db, now: now)
         if let displayName {
-            try Ingest.setAttribute(identity.user, "first_name", .string(displayName), source: "channel:\(channel)", in: db, now: now)
+            try Profiles.set(identity.user, "first_name", .string(displayName), source: "channel:\(channel)", in: db, now: now)
         }
         let token = "wct_" + PublicID.secret()
         let expiresAt = now + sessionLifetime
