@@ -48,9 +48,10 @@ struct GatewayHome {
             let channelAdapters = needsAdapters ? try ChannelAdapterCatalog.load(directory: path + "/adapters/channels") : ChannelAdapterCatalog()
             let botAdapters = needsAdapters ? try BotAdapter.loadAll(directory: path + "/adapters/bots") : [:]
             let centers = object["contact_centers"] != nil ? try ContactCenterAdapter.loadAll(directory: path + "/adapters/contact-centers") : [:]
+            let sinks = object["profile_sinks"] != nil ? try ProfileSinkAdapter.loadAll(directory: path + "/adapters/profile-sinks") : [:]
             return try GatewayConfiguration.load(object, channelAdapters: channelAdapters, botAdapters: botAdapters,
                                                  defaultPublicURL: defaultPublicURL, promptsDirectory: path + "/prompts",
-                                                 contactCenterAdapters: centers)
+                                                 contactCenterAdapters: centers, profileSinkAdapters: sinks)
         } catch let error as AdapterError {
             throw GatewayHomeError(message: error.description)
         } catch {

@@ -133,9 +133,12 @@ struct ServeCommand: Command {
         let outages = BotOutages(configuration: gatewayConfiguration, hub: webChatHub, clock: clock, logger: logger,
                                  wake: { dispatcherBox.dispatcher?.notify() })
         let botReplies = BotReplies(configuration: gatewayConfiguration, hub: webChatHub, clock: clock, outages: outages)
+        let profileSinks = ProfileSinkFeed(sinks: gatewayConfiguration.profileSinks, clock: clock, logger: logger,
+                                           wake: { dispatcherBox.dispatcher?.notify() })
         var targets: [DeliveryTarget] = gatewayConfiguration.bots.values.map { botReplies.target(for: $0, pool: pool) }
             + gatewayConfiguration.channels.values.compactMap { $0.sender?.target }
             + gatewayConfiguration.contactCenters.values.map { ContactCenterDelivery.target(for: $0, pool: pool, logger: logger) }
+            + profileSinks.targets(pool: pool)
         if devOutboxURL != nil { targets.append(DeliveryTarget(id: GatewayRoutes.devOutboxTarget, kind: .webhook)) }
         let dispatcher = DeliveryDispatcher(pool: pool, client: client, targets: DeliveryTargets(targets), clock: clock,
                                             logger: logger)
@@ -145,6 +148,11 @@ struct ServeCommand: Command {
                                     configuration: gatewayConfiguration, webChatHub: webChatHub,
                                     auth: APIAuthenticator(pool: pool, limits: settings.apiLimits, clock: clock),
                                     echo: echo, devOutboxURL: devOutboxURL)
+        do { try await profileSinks.prepare(pool: pool) } catch {
+            logger.critical("cannot prepare the profile sinks: \(error)")
+            await pool.close()
+            return ExitStatus.failure
+        }
         let server = HTTPServer(configuration: settings.http, responder: gateway.router(), logger: logger, metrics: metrics)
         let signals = ShutdownSignals()
         let port: Int
@@ -165,6 +173,7 @@ struct ServeCommand: Command {
         let noAgent = NoAgentWatch(configuration: gatewayConfiguration, hub: webChatHub, clock: clock, logger: logger,
                                    wake: { dispatcher.notify() })
         noAgent.start(pool: pool)
+        profileSinks.start(pool: pool)
         let shown = ListenAddress(host: settings.listen.host, port: port)
         FileHandle.standardOutput.write(Data("botbridge \(BotbridgeVersion.current) listening on http://\(shown)\n".utf8))
         logger.info("listening", [("address", shown.description), ("event_loops", String(settings.http.eventLoopCount)),
@@ -182,6 +191,7 @@ struct ServeCommand: Command {
         await server.shutdown()
         await outages.stop()
         await noAgent.stop()
+        await profileSinks.stop()
         await dispatcher.stop(grace: settings.http.shutdownGracePeriod)
         await client.shutdown()
         await pool.close()

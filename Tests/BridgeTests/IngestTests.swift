@@ -50,7 +50,9 @@ import Testing
             let attributes = try await pool.read { db in
                 try db.query("SELECT name, value, source FROM user_attributes ORDER BY name").map { [$0.string("name"), $0.string("value"), $0.string("source")] }
             }
-            #expect(attributes == [["first_name", #""Ana""#, "channel:wa"], ["phone", #""34600111222""#, "channel:wa"]])
+            #expect(attributes == [["chat_message_count", "1", "system"], ["first_name", #""Ana""#, "channel:wa"],
+                                   ["last_channel", #""wa""#, "system"], ["last_chat_at", #""1970-01-01T00:00:01.000Z""#, "system"],
+                                   ["phone", #""+34600111222""#, "channel:wa"]])
             let delivery = try #require(try await pool.read { db in try Outbox.list(Outbox.Filter(), in: db) }.first)
             #expect(delivery.kind == "bot")
             #expect(delivery.orderingKey == "conversation:\(stored.conversationID):bot")
@@ -90,8 +92,11 @@ import Testing
                 try db.scalar("SELECT last_inbound_at FROM conversations WHERE id = ?", first.stored[0].conversationID).int64
             }
             #expect(lastInbound == 2_000)
-            // Attributes are written again only when they change.
-            #expect(try await Self.count(pool, "user_attribute_writes") == 4)
+            // Attributes are written again only when they change: the name and phone once per user,
+            // the chat's time and count on every message (5 + 2 + 5).
+            #expect(try await Self.count(pool, "user_attribute_writes") == 12)
+            let nameWrites = try await pool.read { db in try db.scalar("SELECT count(*) FROM user_attribute_writes WHERE name = 'first_name'").int }
+            #expect(nameWrites == 2)
         }
     }
 

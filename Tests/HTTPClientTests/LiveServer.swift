@@ -6,7 +6,7 @@ struct LiveServer {
     let port: Int
 
     /// How long `/slow` takes to answer; longer than every timeout the tests use.
-    static let slowDelay = Duration.seconds(8)
+    static let slowDelay = Duration.seconds(30)
     /// Size of the `/big` (Content-Length) and `/stream-big` (chunked) bodies.
     static let bigBodyBytes = 100_000
 

@@ -58,7 +58,7 @@ import Testing
         let payload = try #require(try JSONSerialization.jsonObject(with: Data(webhook.body)) as? [String: String])
         #expect(Set(payload.keys) == ["user_id", "phone_number", "message"])
         #expect(payload["message"] == "¿Dónde está mi pedido \"123\"?")
-        #expect(payload["phone_number"] == "34600111222")
+        #expect(payload["phone_number"] == "+34600111222")
         let userID = try #require(payload["user_id"])
 
         func trigger(_ body: String, key: String = key, idempotency: String? = nil) async throws -> HTTPClientResponse {

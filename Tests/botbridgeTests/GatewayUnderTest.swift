@@ -13,6 +13,9 @@ struct GatewayUnderTest {
     let port: Int
     let directory: URL
     let client = HTTPClient()
+    /// How the binary was started, to start it again on the same database.
+    var arguments: [String] = []
+    var environment: [String: String] = [:]
 
     /// `prepare` runs in the directory before the gateway starts (importing a knowledge base...).
     static func start(config: String, fakePort: Int, prepare: (URL) async throws -> Void = { _ in }) async throws -> GatewayUnderTest {
@@ -30,11 +33,19 @@ struct GatewayUnderTest {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         if let config { try Data(config.utf8).write(to: directory.appendingPathComponent("botbridge.json")) }
         try await prepare(directory)
-        let runner = try BinaryRunner(["serve", "--config", configFile ?? "botbridge.json", "--home", BinaryRunner.repositoryRoot.path,
-                                       "--db", "botbridge.sqlite", "--listen", "127.0.0.1:0"],
-                                      directory: directory,
-                                      environment: environment.merging(["FAKE": "http://127.0.0.1:\(fakePort)"]) { mine, _ in mine })
-        return GatewayUnderTest(runner: runner, port: try await runner.waitForListeningPort(), directory: directory)
+        let arguments = ["serve", "--config", configFile ?? "botbridge.json", "--home", BinaryRunner.repositoryRoot.path,
+                         "--db", "botbridge.sqlite", "--listen", "127.0.0.1:0"]
+        let environment = environment.merging(["FAKE": "http://127.0.0.1:\(fakePort)"]) { mine, _ in mine }
+        let runner = try BinaryRunner(arguments, directory: directory, environment: environment)
+        return GatewayUnderTest(runner: runner, port: try await runner.waitForListeningPort(), directory: directory,
+                                arguments: arguments, environment: environment)
+    }
+
+    /// The same gateway started again (after `stop()`) on the same directory and database.
+    func restarted() async throws -> GatewayUnderTest {
+        let runner = try BinaryRunner(arguments, directory: directory, environment: environment)
+        return GatewayUnderTest(runner: runner, port: try await runner.waitForListeningPort(), directory: directory,
+                                arguments: arguments, environment: environment)
     }
 
     var base: String { "http://127.0.0.1:\(port)" }

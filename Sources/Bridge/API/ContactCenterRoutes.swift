@@ -97,6 +97,8 @@ public enum ContactCenterRoutes {
             try move(.agent, "agent joined" + (agent.map { ": \($0)" } ?? ""))
             try db.run("UPDATE cases SET state = 'assigned', agent = ?, assigned_at = ? WHERE id = ?", agent, now, caseID)
             try notice(.agentJoined, ["agent_name": agent.map(TemplateValue.string) ?? .null, "case_number": .string(casePublicID)])
+            try Enrichment.caseEvent("agent_joined", conversationID: conversationID, casePublicID: casePublicID, agent: agent,
+                                     settings: configuration.profiles, in: db, now: now)
         case .agentMessage:
             guard state == .queued || state == .agent else {
                 throw HTTPError(.conflict, code: "not_with_people", message: "the conversation of case \(casePublicID) is \(state.rawValue), not with an agent")
@@ -113,6 +115,8 @@ public enum ContactCenterRoutes {
             try move(.bot, "resolved by the contact center")
             try db.run("UPDATE cases SET state = 'resolved', resolved_at = ? WHERE id = ?", now, caseID)
             try notice(.handoffResolved, ["agent_name": agent.map(TemplateValue.string) ?? .null, "case_number": .string(casePublicID)])
+            try Enrichment.caseEvent("resolved", conversationID: conversationID, casePublicID: casePublicID, agent: agent,
+                                     settings: configuration.profiles, in: db, now: now)
         case .closed:
             guard state != .closed else { return Outcome(state: state) }
             try move(.closed, "closed by the contact center")

@@ -15,14 +15,11 @@ public struct UserRoutes: Sendable {
     let pool: DatabasePool
     let clock: any DeliveryClock
     let auth: APIAuthenticator
-    /// Wakes the profile sinks after a commit that changed profiles.
-    let changed: @Sendable () -> Void
 
-    public init(pool: DatabasePool, clock: any DeliveryClock, auth: APIAuthenticator, changed: @escaping @Sendable () -> Void = {}) {
+    public init(pool: DatabasePool, clock: any DeliveryClock, auth: APIAuthenticator) {
         self.pool = pool
         self.clock = clock
         self.auth = auth
-        self.changed = changed
     }
 
     struct TrackAnswer: Encodable {
@@ -71,8 +68,8 @@ public struct UserRoutes: Sendable {
             throw BrazeError(.badRequest, error.message, errors: error.errors)
         }
         let idempotency = try Idempotency.from(request, apiKey: key, route: "/users/track")
-        let (response, replayed) = try await pool.write { db -> (HTTPResponse, Bool) in
-            if let replay = try idempotency?.replay(in: db, now: now) { return (replay, true) }
+        return try await pool.write { db -> HTTPResponse in
+            if let replay = try idempotency?.replay(in: db, now: now) { return replay }
             let outcome = try UsersTrack.apply(parsed, in: db, now: now)
             let response: HTTPResponse
             if outcome.processed == 0 {
@@ -88,10 +85,8 @@ public struct UserRoutes: Sendable {
                     errors: outcome.errors.isEmpty ? nil : outcome.errors), status: .created)
             }
             try idempotency?.store(response, in: db, now: now)
-            return (response, false)
+            return response
         }
-        if !replayed { changed() }
-        return response
     }
 
     func identify(_ request: HTTPRequest, externalID: String) async throws -> HTTPResponse {
@@ -133,7 +128,6 @@ public struct UserRoutes: Sendable {
             case .identity(let channel, let address): throw HTTPError.notFound("no identity '\(address)' on channel '\(channel)'")
             }
         }
-        changed()
         return .json(view)
     }
 }

@@ -47,6 +47,10 @@ public struct GatewayConfiguration: Sendable {
     /// Files or folders of articles `serve` imports into the knowledge base at start-up
     /// (`"knowledge_base": {"import": ["kb"]}`), as written: relative to the configuration file.
     public var knowledgeBaseImports: [String] = []
+    /// What the gateway learns about users from chat (`profiles`).
+    public var profiles = ProfileSettings()
+    /// Where profile changes are pushed (`profile_sinks`), in configuration order.
+    public var profileSinks: [ProfileSink] = []
 
     public init(publicURL: String = "http://127.0.0.1:8080", channels: [Channel] = [], bots: [Bot] = []) {
         self.publicURL = publicURL
@@ -59,7 +63,8 @@ public struct GatewayConfiguration: Sendable {
     /// `promptsDirectory` is where bot adapters' system prompts are read (`<dir>/<locale>/<name>.md`).
     public static func load(_ root: [String: Any], channelAdapters: ChannelAdapterCatalog, botAdapters: [String: BotAdapter],
                             defaultPublicURL: String, promptsDirectory: String? = nil,
-                            contactCenterAdapters: [String: ContactCenterAdapter] = [:]) throws(ConfigurationError) -> GatewayConfiguration {
+                            contactCenterAdapters: [String: ContactCenterAdapter] = [:],
+                            profileSinkAdapters: [String: ProfileSinkAdapter] = [:]) throws(ConfigurationError) -> GatewayConfiguration {
         var configuration = GatewayConfiguration(publicURL: defaultPublicURL)
         var defaultLocale = "en"
         if let value = root["default_locale"] {
@@ -114,6 +119,14 @@ public struct GatewayConfiguration: Sendable {
                 }
                 configuration.knowledgeBaseImports = list
             }
+        }
+        configuration.profiles = try ProfileSettings.load(root["profiles"])
+        for (index, object) in try list(root["profile_sinks"], "profile_sinks").enumerated() {
+            let sink = try loadProfileSink(object, field: "profile_sinks[\(index)]", adapters: profileSinkAdapters)
+            guard !configuration.profileSinks.contains(where: { $0.id == sink.id }) else {
+                throw ConfigurationError(field: "profile_sinks[\(index)].id", "repeats '\(sink.id)'")
+            }
+            configuration.profileSinks.append(sink)
         }
         configuration.routing = try loadRouting(root["routing"], contactCenters: configuration.contactCenters)
         configuration.escalation = try loadEscalation(root["escalation"], enabledByDefault: !configuration.contactCenters.isEmpty,

@@ -41,6 +41,8 @@ public enum Handoff {
         try db.run("UPDATE conversations SET case_id = ? WHERE id = ?", caseID, conversationID)
         try ConversationStates.move(conversationID, to: .queued, reason: signal.reason,
                                     details: ["case_id": .string(casePublicID), "detector": .string(signal.detector)], in: db, now: now)
+        try Enrichment.escalated(conversationID: conversationID, casePublicID: casePublicID, signal: signal, queue: route.queue,
+                                 settings: configuration.profiles, in: db, now: now)
         let suggestions = try self.suggestions(conversationID: conversationID, locale: locale, in: db)
         let packet = try self.packet(conversationID: conversationID, casePublicID: casePublicID, signal: signal, locale: locale,
                                      channel: channelID, route: route, suggestions: suggestions, in: db)

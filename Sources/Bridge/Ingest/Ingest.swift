@@ -30,6 +30,12 @@ public struct StoredMessage: Sendable, Equatable {
     public var sequence: Int
     /// The conversation's state when the message arrived (bot, queued, agent).
     public var state: String
+    /// The channel identity was seen for the first time.
+    public var newIdentity = false
+    /// The channel gave another display name than last time.
+    public var nameChanged = false
+    /// The message opened a conversation.
+    public var newConversation = false
 }
 
 /// The one transaction behind `POST /channels/{id}/webhook`: dedupe on the provider's message
@@ -52,6 +58,8 @@ public enum Ingest {
                     continue
                 }
                 result.stored.append(stored)
+                try Enrichment.userMessage(item, stored: stored, channel: channel, settings: configuration?.profiles ?? ProfileSettings(),
+                                           in: db, now: now)
                 if let configuration {
                     switch stored.state {
                     case "queued", "agent":
@@ -110,15 +118,6 @@ public enum Ingest {
         }
         let identity = try upsertIdentity(channel: channel, address: address, displayName: item["display_name"], in: db, now: now)
         let userID = identity.user, identityID = identity.id
-        // Profile attributes from the channel: only when the identity is new or its name changed
-        // (a returning user costs no attribute reads).
-        if identity.isNew || identity.nameChanged, let name = item["display_name"] {
-            try Profiles.set(userID, "first_name", .string(name), source: "channel:\(channel)", in: db, now: now)
-        }
-        if identity.isNew, let phone = item["phone"] {
-            try Profiles.set(userID, "phone", .string(phone), source: "channel:\(channel)", in: db, now: now)
-        }
-
         let conversation = try openConversation(channel: channel, userID: userID, identityID: identityID, in: db, now: now)
         let locale = item["locale"]
         try db.run("""
@@ -136,7 +135,8 @@ public enum Ingest {
             payload(item).json, channel, providerID, now, now)
         return StoredMessage(messageID: db.lastInsertRowID, publicID: publicID, conversationID: conversation.id,
                              conversationPublicID: conversation.publicID, userID: userID, sequence: conversation.sequence,
-                             state: conversation.state)
+                             state: conversation.state, newIdentity: identity.isNew, nameChanged: identity.nameChanged,
+                             newConversation: conversation.isNew)
     }
 
     /// Everything about the item besides its text, as stored in `messages.payload`.
@@ -176,6 +176,7 @@ public enum Ingest {
         var publicID: String
         var sequence: Int
         var state: String
+        var isNew = false
     }
 
     static func openConversation(channel: String, userID: Int64, identityID: Int64, in db: Database, now: Int64) throws -> OpenConversation {
@@ -189,7 +190,7 @@ public enum Ingest {
             INSERT INTO conversations (public_id, channel, user_id, identity_id, state, created_at, updated_at)
             VALUES (?, ?, ?, ?, 'bot', ?, ?)
             """, publicID, channel, userID, identityID, now, now)
-        return OpenConversation(id: db.lastInsertRowID, publicID: publicID, sequence: 1, state: "bot")
+        return OpenConversation(id: db.lastInsertRowID, publicID: publicID, sequence: 1, state: "bot", isNew: true)
     }
 
     /// Applies a provider status to the message it names; false when we do not know the id.
