@@ -102,10 +102,13 @@ public struct WebChatRoutes: Sendable {
         let name = try Self.optionalText(body.name, field: "name", limit: 200)
         let locale = try Self.optionalText(body.locale, field: "locale", limit: 35)
         let now = clock.now()
-        let (token, session) = try await pool.write { db in
-            try WebChatStore.openSession(channel: channel.id, displayName: name, locale: locale, in: db, now: now)
+        let (token, session, externalID) = try await pool.write { db in
+            let (token, session) = try WebChatStore.openSession(channel: channel.id, displayName: name, locale: locale, in: db, now: now)
+            return (token, session, try db.scalar("SELECT external_id FROM users WHERE id = ?", session.userID).string ?? "")
         }
-        return .json(SessionAnswer(token: token, userID: String(session.userID), channel: channel.id,
+        // The user's external id (derived, `usr_...`): the business links it to its own with
+        // `POST /v1/users/{external_id}/identify`.
+        return .json(SessionAnswer(token: token, userID: externalID, channel: channel.id,
                                    expiresAt: DeliveryView.time(session.expiresAt)),
                      status: .created, headers: ["Cache-Control": "no-store"])
     }
