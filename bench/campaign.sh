@@ -62,8 +62,8 @@ for (external_id,) in sqlite3.connect(sys.argv[1]).execute("select external_id f
         {"external_user_id": external_id, "trigger_properties": {"external_system_msg_body": "Tu pedido sale hoy 🚚"}}]}))
 PY
 echo "users: $(wc -l <"$WORK/bodies.txt"); one recipient per call, $CONNECTIONS connections, ${DURATION}s"
-wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s bench/campaign-send.lua "http://127.0.0.1:$OURS_PORT/campaigns/trigger/send" \
-  -- "$WORK/bodies.txt" "$KEY" 2 | grep -E "Requests/sec|50%|90%|99%|non-2xx|requests in"
+wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s bench/post-lines.lua "http://127.0.0.1:$OURS_PORT/campaigns/trigger/send" \
+  -- "$WORK/bodies.txt" "$KEY" 2 /campaigns/trigger/send | grep -E "Requests/sec|50%|90%|99%|non-2xx|requests in"
 sleep 3
 kill "$OURS_PID"; wait "$OURS_PID" 2>/dev/null || true; OURS_PID=
 python3 - "$DB" <<'PY'

@@ -1,6 +1,6 @@
--- wrk script: POST /campaigns/trigger/send, one recipient per call (bench/campaign.sh).
--- Arguments: FILE KEY THREADS. FILE has one JSON body per line; threads take interleaved lines
--- and cycle through them (every call is a new send: no Idempotency-Key).
+-- wrk script: POSTs one JSON body per line of a file, with an API key (bench/campaign.sh,
+-- bench/users-track.sh). Arguments: FILE KEY THREADS PATH. Threads take interleaved lines and
+-- cycle through them (no Idempotency-Key: every call is new).
 local threads = {}
 local counter = 0
 
@@ -15,7 +15,7 @@ function init(args)
   local index = 0
   for line in io.lines(args[1]) do
     if index % tonumber(args[3]) == id then
-      requests[#requests + 1] = wrk.format("POST", "/campaigns/trigger/send", {
+      requests[#requests + 1] = wrk.format("POST", args[4], {
         ["Content-Type"] = "application/json",
         ["Authorization"] = "Bearer " .. args[2],
       }, line)
