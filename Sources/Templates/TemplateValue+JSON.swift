@@ -16,17 +16,20 @@ extension TemplateValue {
     /// `NSNumber` or Swift numbers and `Bool`, `NSNull`, arrays and `[String: Any]` dictionaries.
     /// Anything else becomes `null`.
     public init(jsonObject: Any) {
+        // Containers before NSNumber: asking a Swift dictionary or array whether it is an
+        // NSNumber bridges it (and everything in it) to Foundation first, which made reading a
+        // large body several times slower.
         switch jsonObject {
         case let string as String:
             self = .string(string)
+        case let dictionary as [String: Any]:
+            self = .object(dictionary.mapValues(TemplateValue.init(jsonObject:)))
+        case let array as [Any]:
+            self = .array(array.map(TemplateValue.init(jsonObject:)))
         case let value as TemplateValue:
             self = value
         case let number as NSNumber:
             self = Self(number: number)
-        case let array as [Any]:
-            self = .array(array.map(TemplateValue.init(jsonObject:)))
-        case let dictionary as [String: Any]:
-            self = .object(dictionary.mapValues(TemplateValue.init(jsonObject:)))
         default:
             self = .null
         }

@@ -249,7 +249,7 @@ public struct BrazeRoutes: Sendable {
     }
 
     static func optionalString(_ object: [String: Any], _ key: String) throws(BrazeError) -> String? {
-        guard let value = object[key], !(value is NSNull) else { return nil }
+        guard let value = object[key], !isJSONNull(value) else { return nil }
         guard let text = value as? String, !text.isEmpty, text.utf8.count <= 1024 else {
             throw BrazeError(.badRequest, "\(key) must be a non-empty string", errors: ["invalid_\(key)"])
         }
@@ -257,7 +257,7 @@ public struct BrazeRoutes: Sendable {
     }
 
     static func properties(_ value: Any?, field: String) throws(BrazeError) -> [String: TemplateValue] {
-        guard let value, !(value is NSNull) else { return [:] }
+        guard let value, !isJSONNull(value) else { return [:] }
         guard value is [String: Any], let data = try? JSONSerialization.data(withJSONObject: value),
               case .object(let members)? = try? TemplateValue(jsonData: data) else {
             throw BrazeError(.badRequest, "\(field) must be an object", errors: ["invalid_\(field.split(separator: ".").last ?? "")"])
@@ -267,7 +267,7 @@ public struct BrazeRoutes: Sendable {
 
     /// Validates `recipients`: 1–50 objects, each naming a user once (duplicates collapsed).
     static func recipients(_ value: Any?) throws(BrazeError) -> [Recipient] {
-        guard let value, !(value is NSNull) else {
+        guard let value, !isJSONNull(value) else {
             throw BrazeError(.badRequest, "no recipients: give recipients (or broadcast, when the campaign allows it)", errors: ["no_recipients"])
         }
         guard let list = value as? [[String: Any]] else {

@@ -51,29 +51,34 @@ public enum Profiles {
     @discardableResult
     public static func apply(_ operation: AttributeOperation, to user: Int64, _ name: String, source: String,
                              in db: Database, now: Int64) throws -> TemplateValue? {
+        let current: TemplateValue?
+        switch operation {
+        case .set, .unset: current = nil
+        default: current = try value(of: user, name, in: db)
+        }
+        let next = try value(after: operation, on: current, name)
+        if let next { try set(user, name, next, source: source, in: db, now: now) } else { try unset(user, name, source: source, in: db, now: now) }
+        return next
+    }
+
+    /// What an attribute holds after an operation (nil: removed), without writing anything.
+    public static func value(after operation: AttributeOperation, on current: TemplateValue?, _ name: String) throws(Failure) -> TemplateValue? {
         switch operation {
         case .set(let value):
-            try set(user, name, value, source: source, in: db, now: now)
             return value
         case .unset:
-            try unset(user, name, source: source, in: db, now: now)
             return nil
         case .increment(let step):
-            let current = try value(of: user, name, in: db) ?? .int(0)
-            guard let next = sum(current, step) else { throw Failure.notANumber(name) }
-            try set(user, name, next, source: source, in: db, now: now)
+            guard let next = sum(current ?? .int(0), step) else { throw Failure.notANumber(name) }
             return next
         case .add(let values):
             // Braze's arrays hold each value once; adding one already there moves it to the end.
-            var elements = try arrayValue(of: user, name, in: db).filter { !values.contains($0) }
+            var elements = try array(current, name).filter { !values.contains($0) }
             elements += values
             if elements.count > maxArrayLength { elements.removeFirst(elements.count - maxArrayLength) }
-            try set(user, name, .array(elements), source: source, in: db, now: now)
             return .array(elements)
         case .remove(let values):
-            let elements = try arrayValue(of: user, name, in: db).filter { !values.contains($0) }
-            try set(user, name, .array(elements), source: source, in: db, now: now)
-            return .array(elements)
+            return .array(try array(current, name).filter { !values.contains($0) })
         }
     }
 
@@ -118,12 +123,19 @@ public enum Profiles {
         return context
     }
 
+    /// A stored value. Numbers and plain strings (most values) are read without a JSON parser.
     static func decode(_ json: String) -> TemplateValue {
-        (try? TemplateValue(jsonData: Data(json.utf8))) ?? .string(json)
+        if let int = Int64(json) { return .int(int) }
+        let utf8 = json.utf8
+        if utf8.count >= 2, utf8.first == UInt8(ascii: "\""), utf8.last == UInt8(ascii: "\""),
+           !utf8.dropFirst().dropLast().contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 < 0x20 }) {
+            return .string(String(json.dropFirst().dropLast()))
+        }
+        return (try? TemplateValue(jsonData: Data(json.utf8))) ?? .string(json)
     }
 
-    private static func arrayValue(of user: Int64, _ name: String, in db: Database) throws -> [TemplateValue] {
-        switch try value(of: user, name, in: db) {
+    private static func array(_ value: TemplateValue?, _ name: String) throws(Failure) -> [TemplateValue] {
+        switch value {
         case nil, .null?: return []
         case .array(let elements)?: return elements
         default: throw Failure.notAnArray(name)

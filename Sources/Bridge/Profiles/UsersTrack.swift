@@ -106,7 +106,7 @@ public enum UsersTrack {
         var request = Request()
         var any = false
         for name in ["attributes", "events", "purchases"] {
-            guard let value = body[name], !(value is NSNull) else { continue }
+            guard let value = body[name], !isJSONNull(value) else { continue }
             guard let list = value as? [Any] else { throw Fatal(message: "Bad Request", errors: ["'\(name)' must be an array of objects"]) }
             guard list.count <= maxObjects else {
                 throw Fatal(message: "Max Input Length Exceeded", errors: ["'\(name)' has \(list.count) objects; at most \(maxObjects) per request"])
@@ -208,7 +208,7 @@ public enum UsersTrack {
 
     /// The operations one attribute's value asks for.
     static func operations(for name: String, _ raw: Any) throws(Problem) -> [AttributeOperation] {
-        if raw is NSNull { return [.unset] }
+        if isJSONNull(raw) { return [.unset] }
         if let object = raw as? [String: Any] {
             let keys = Set(object.keys)
             if keys == ["inc"] {
@@ -349,7 +349,7 @@ public enum UsersTrack {
             throw Problem("'time' is required: an ISO 8601 date-time such as 2026-11-21T10:15:00Z")
         }
         var properties: [String: TemplateValue] = [:]
-        if let raw = object["properties"], !(raw is NSNull) {
+        if let raw = object["properties"], !isJSONNull(raw) {
             guard raw is [String: Any], case .object(let members) = TemplateValue(jsonObject: raw) else {
                 throw Problem("'properties' must be an object")
             }
@@ -440,17 +440,33 @@ public enum UsersTrack {
         for object in request.attributes {
             do {
                 let id = try user(object.target)
-                let risky = object.mergeObjects || object.operations.contains { if case .set = $0.operation { false } else if case .unset = $0.operation { false } else { true } }
-                let body = { (db: Database) throws in
-                    for (name, operation) in object.operations {
-                        var operation = operation
-                        if object.mergeObjects, case .set(.object(let patch)) = operation, case .object(let current)? = try Profiles.value(of: id, name, in: db) {
-                            operation = .set(.object(merge(current, patch)))
-                        }
-                        try Profiles.apply(operation, to: id, name, source: "api", in: db, now: now)
+                // Every value is worked out first, so an object that fails changes nothing
+                // (no savepoint needed); then each attribute is written once, with its final value.
+                var final: [String: TemplateValue?] = [:]
+                for (name, operation) in object.operations {
+                    var operation = operation
+                    let current: TemplateValue?
+                    if let known = final[name] {
+                        current = known
+                    } else if case .set = operation, !object.mergeObjects {
+                        current = nil
+                    } else if case .unset = operation {
+                        current = nil
+                    } else {
+                        current = try Profiles.value(of: id, name, in: db)
+                    }
+                    if object.mergeObjects, case .set(.object(let patch)) = operation, case .object(let existing)? = current {
+                        operation = .set(.object(merge(existing, patch)))
+                    }
+                    final[name] = .some(try Profiles.value(after: operation, on: current, name))
+                }
+                for name in final.keys.sorted() {
+                    if let value = final[name] ?? nil {
+                        try Profiles.set(id, name, value, source: "api", in: db, now: now)
+                    } else {
+                        try Profiles.unset(id, name, source: "api", in: db, now: now)
                     }
                 }
-                if risky { try db.savepoint { db in try body(db) } } else { try body(db) }
                 outcome.attributesProcessed += 1
             } catch let problem as Problem {
                 outcome.errors.append(ObjectError(type: problem.message, inputArray: "attributes", index: object.index))
