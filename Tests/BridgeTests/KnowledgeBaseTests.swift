@@ -84,6 +84,52 @@ import Testing
         }
     }
 
+    /// Words held by nearly every article weigh nothing in BM25 but make every article a match
+    /// to score: the query leaves them out when a rarer word is there, keeps them when they are
+    /// all there is, and drops words no article holds.
+    @Test func wordsThatRankNothingAreLeftOutOfTheMatch() async throws {
+        let directory = NSTemporaryDirectory() + "botbridge-kb-idf-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let pool = try await DatabasePool.open(DatabaseConfiguration(path: directory + "/kb.sqlite", migrations: BridgeSchema.migrations))
+        var articles = (0..<40).map { Article(id: "a\($0)", locale: "en", title: "Customer help \($0)", body: "Our customer service answers.") }
+        articles.append(Article(id: "refunds", locale: "en", title: "Refunds", body: "A customer gets a refund in five days."))
+        articles.append(Article(id: "remboursement", locale: "fr-CA", title: "Remboursement", body: "Le client est remboursé."))
+        let all = articles
+        _ = try await pool.write { db in try KnowledgeBase.upsert(all, in: db, now: 1) }
+        let query = { (text: String, locales: [String]) in try await pool.read { db in try KnowledgeBase.matchQuery(text, locales: locales, in: db) } }
+        #expect(try await query("customer refund", []) == "\"refun\"*")
+        #expect(try await query("customer", []) == "\"custo\"*")
+        #expect(try await query("customer zzzzzz", []) == "\"custo\"*")
+        #expect(try await query("zzzzzz", []) == nil)
+        #expect(try await query("refund", ["fr-CA", "fr"]) == "lang : (\"langfrca\" OR \"langfr\") AND (\"refun\"*)")
+        // The match is what BM25 ranks: the refund article first, and the French one by locale.
+        let best = try await pool.read { db in try KnowledgeBase.search("customer refund", locale: "en", limit: 1, in: db) }
+        #expect(best.map(\.article.id) == ["refunds"])
+        let french = try await pool.read { db in try KnowledgeBase.search("rembourse", locale: "fr-CA", limit: 3, in: db) }
+        #expect(french.map(\.article.id) == ["remboursement"])
+        #expect(try await pool.read { db in try KnowledgeBase.search("rembourse", locale: "en", limit: 3, in: db) }.isEmpty)
+        await pool.close()
+    }
+
+    /// A database from before migration 10 keeps its articles, and they are found in their locale.
+    @Test func articlesSurviveTheLocaleIndexMigration() async throws {
+        let directory = NSTemporaryDirectory() + "botbridge-kb-migrate-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/kb.sqlite"
+        let old = try await DatabasePool.open(DatabaseConfiguration(path: path, migrations: Array(BridgeSchema.migrations.prefix(9))))
+        _ = try await old.write { db in
+            try db.run("INSERT INTO kb_articles (slug, locale, title, body, updated_at) VALUES ('return-item', 'fr-CA', 'Retourner un article', 'Imprimez l''étiquette.', 1)")
+        }
+        await old.close()
+        let pool = try await DatabasePool.open(DatabaseConfiguration(path: path, migrations: BridgeSchema.migrations))
+        let found = try await pool.read { db in try KnowledgeBase.search("etiquette", locale: "fr-CA", in: db) }
+        #expect(found.map(\.article.id) == ["return-item"])
+        #expect(try await pool.read { db in try KnowledgeBase.search("etiquette", locale: "en", in: db) }.isEmpty)
+        await pool.close()
+    }
+
     @Test func excerptsAreOneLineOfPlainText() async throws {
         try await withSample { pool in
             let match = try #require(try await pool.read { db in try KnowledgeBase.search("My orders return label", locale: "en", in: db) }.first)
@@ -106,6 +152,7 @@ import Testing
             ("g.json", "{\"not\": 1}", "list of articles"),
             ("h.json", "[{\"id\": \"bad id\", \"locale\": \"en\", \"title\": \"T\", \"body\": \"b\"}]", "'id' must be"),
             ("i.json", "nope", "not valid JSON"),
+            ("j.md", "---\nlocale: fr CA\ntitle: T\n---\nbody", "'locale' is required: letters, digits and '-'"),
         ]
         for (name, text, complaint) in cases {
             let path = directory + "/" + name

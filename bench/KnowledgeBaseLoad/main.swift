@@ -371,6 +371,11 @@ articles = []
 
 // 2. Searches. A warm-up pass (not counted) fills the readers' page caches.
 let queries = (0..<options.queries).map { _ in makeQuery(flat: options.flat, &rng) }
+// KB_LOAD_QUERIES=PATH writes the queries (locale, tab, text) for experiments outside this tool.
+if let path = ProcessInfo.processInfo.environment["KB_LOAD_QUERIES"] {
+    let lines = queries.map { ($0.locale ?? "") + "\t" + $0.text + "\n" }.joined()
+    _ = FileManager.default.createFile(atPath: path, contents: Data(lines.utf8))
+}
 /// One search on a reader: (time inside the closure, time around the await, number of results).
 @Sendable func timedSearch(_ query: Query) async throws -> (inside: Int64, outside: Int64, hits: Int) {
     let start = ContinuousClock.now

@@ -14,7 +14,41 @@ public enum BridgeSchema {
         Migration(version: 7, name: "cases waiting for an agent", sql: casesWaiting),
         Migration(version: 8, name: "contact-center references", sql: caseReferences),
         Migration(version: 9, name: "profiles", sql: profiles),
+        Migration(version: 10, name: "knowledge-base locale in the full-text index", sql: knowledgeBaseLocaleIndex),
     ]
+
+    /// Version 10: the article's locale is a column of the full-text index (one token such as
+    /// `langfrca` for `fr-CA`), so a search for one locale only scores that locale's articles
+    /// instead of scoring every match and filtering afterwards. `kb_term_counts` keeps how many
+    /// articles hold each term (what the search uses to leave out words that rank nothing),
+    /// refreshed from `kb_terms` by each import that changes articles: reading the counts
+    /// through `kb_terms` walks every term's whole list at each search.
+    static let knowledgeBaseLocaleIndex = """
+    ALTER TABLE kb_articles ADD COLUMN lang TEXT GENERATED ALWAYS AS ('lang' || lower(replace(replace(locale, '-', ''), '_', ''))) VIRTUAL;
+    DROP TRIGGER kb_articles_ai;
+    DROP TRIGGER kb_articles_ad;
+    DROP TRIGGER kb_articles_au;
+    DROP TABLE kb_articles_fts;
+    CREATE VIRTUAL TABLE kb_articles_fts USING fts5(
+        title, body, tags, lang,
+        content = 'kb_articles', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    CREATE VIRTUAL TABLE kb_terms USING fts5vocab(kb_articles_fts, 'row');
+    INSERT INTO kb_articles_fts (kb_articles_fts) VALUES ('rebuild');
+    CREATE TABLE kb_term_counts (term TEXT PRIMARY KEY, articles INTEGER NOT NULL) WITHOUT ROWID;
+    INSERT INTO kb_term_counts (term, articles) SELECT term, doc FROM kb_terms;
+    CREATE TRIGGER kb_articles_ai AFTER INSERT ON kb_articles BEGIN
+        INSERT INTO kb_articles_fts (rowid, title, body, tags, lang) VALUES (new.id, new.title, new.body, new.tags, new.lang);
+    END;
+    CREATE TRIGGER kb_articles_ad AFTER DELETE ON kb_articles BEGIN
+        INSERT INTO kb_articles_fts (kb_articles_fts, rowid, title, body, tags, lang) VALUES ('delete', old.id, old.title, old.body, old.tags, old.lang);
+    END;
+    CREATE TRIGGER kb_articles_au AFTER UPDATE ON kb_articles BEGIN
+        INSERT INTO kb_articles_fts (kb_articles_fts, rowid, title, body, tags, lang) VALUES ('delete', old.id, old.title, old.body, old.tags, old.lang);
+        INSERT INTO kb_articles_fts (rowid, title, body, tags, lang) VALUES (new.id, new.title, new.body, new.tags, new.lang);
+    END;
+    """
 
     /// Version 9: users the business identified (their external id is its own, not a derived
     /// `usr_...`), Braze user aliases (one user per label and name), the users by email and phone,
