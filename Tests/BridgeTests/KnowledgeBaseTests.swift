@@ -130,6 +130,14 @@ import Testing
         await pool.close()
     }
 
+    @Test func anExcerptStartsJustBeforeTheFirstMatchingWord() {
+        let body = (1...40).map { "w\($0)" }.joined(separator: " ") + " Vous serez remboursés sous cinq jours. " + (41...80).map { "w\($0)" }.joined(separator: "\n")
+        let excerpt = KnowledgeBase.excerpt(of: body, around: KnowledgeBase.phrases("quand serai-je rembourse"), length: 8)
+        #expect(excerpt == "…w40 Vous serez remboursés sous cinq jours. w41…")
+        #expect(KnowledgeBase.excerpt(of: "One two three", around: KnowledgeBase.phrases("nothing"), length: 8) == "One two three")
+        #expect(KnowledgeBase.excerpt(of: body, around: [], length: 3) == "w1 w2 w3…")
+    }
+
     @Test func excerptsAreOneLineOfPlainText() async throws {
         try await withSample { pool in
             let match = try #require(try await pool.read { db in try KnowledgeBase.search("My orders return label", locale: "en", in: db) }.first)

@@ -172,24 +172,37 @@ public enum KnowledgeBase {
             if language != locale { locales.append(language) }
         }
         guard let query = try matchQuery(text, locales: locales, in: db) else { return [] }
-        // Ranked ids first, then the articles and excerpts of only those: in one query, SQLite
-        // would compute every matching row's excerpt and read its article before sorting. The
-        // locale column weighs nothing.
+        // Ranked ids first, then the articles of only those. The locale column weighs nothing.
         let ranked = try db.query("""
             SELECT rowid AS id, -bm25(kb_articles_fts, 5.0, 1.0, 3.0, 0.0) AS score
             FROM kb_articles_fts WHERE kb_articles_fts MATCH ?
             ORDER BY bm25(kb_articles_fts, 5.0, 1.0, 3.0, 0.0) LIMIT ?
             """, query, min(limit, 50))
+        let phrases = phrases(text)
         var matches: [ArticleMatch] = []
         for hit in ranked {
-            guard let id = hit.int64("id"), let row = try db.queryRow("""
-                SELECT a.slug, a.locale, a.title, a.body, a.url, a.tags, snippet(kb_articles_fts, 1, '', '', '…', 20) AS excerpt
-                FROM kb_articles_fts JOIN kb_articles a ON a.id = kb_articles_fts.rowid
-                WHERE kb_articles_fts MATCH ? AND kb_articles_fts.rowid = ?
-                """, query, id) else { continue }
-            matches.append(ArticleMatch(article: Article(row: row), excerpt: plain(row.string("excerpt") ?? ""), score: hit.double("score") ?? 0))
+            guard let id = hit.int64("id"),
+                  let row = try db.queryRow("SELECT slug, locale, title, body, url, tags FROM kb_articles WHERE id = ?", id) else { continue }
+            let article = Article(row: row)
+            matches.append(ArticleMatch(article: article, excerpt: plain(excerpt(of: article.body, around: phrases)), score: hit.double("score") ?? 0))
         }
         return matches
+    }
+
+    /// About `length` words of `body` from just before its first word that one of `phrases`
+    /// matches (the start when none does), with "…" where it was cut. Made here rather than by
+    /// FTS5's snippet(), which evaluates the whole query again for each article.
+    static func excerpt(of body: String, around phrases: [Phrase], length: Int = 20) -> String {
+        let words = body.split(whereSeparator: \.isWhitespace)
+        func matches(_ word: Substring) -> Bool {
+            var folded = word.lowercased().filter { $0.isLetter || $0.isNumber }
+            if !folded.allSatisfy(\.isASCII) { folded = folded.folding(options: .diacriticInsensitive, locale: nil) }
+            return phrases.contains { $0.prefix ? folded.hasPrefix($0.term) : folded == $0.term }
+        }
+        let first = words.firstIndex(where: matches) ?? 0
+        let start = max(0, min(first - 3, words.count - length))
+        let end = min(words.count, start + length)
+        return (start > 0 ? "…" : "") + words[start..<end].joined(separator: " ") + (end < words.count ? "…" : "")
     }
 
     /// An excerpt as plain text on one line: Markdown emphasis and headings dropped, whitespace collapsed.
