@@ -97,7 +97,7 @@ import Testing
         articles.append(Article(id: "remboursement", locale: "fr-CA", title: "Remboursement", body: "Le client est remboursé."))
         let all = articles
         _ = try await pool.write { db in try KnowledgeBase.upsert(all, in: db, now: 1) }
-        let query = { (text: String, locales: [String]) in try await pool.read { db in try KnowledgeBase.matchQuery(text, locales: locales, in: db) } }
+        let query = { (text: String, locales: [String]) in try await pool.read { db in try KnowledgeBase.matchQuery(KnowledgeBase.phrases(text), locales: locales, in: db) } }
         #expect(try await query("customer refund", []) == "\"refun\"*")
         #expect(try await query("customer", []) == "\"custo\"*")
         #expect(try await query("customer zzzzzz", []) == "\"custo\"*")
@@ -160,7 +160,7 @@ import Testing
             ("g.json", "{\"not\": 1}", "list of articles"),
             ("h.json", "[{\"id\": \"bad id\", \"locale\": \"en\", \"title\": \"T\", \"body\": \"b\"}]", "'id' must be"),
             ("i.json", "nope", "not valid JSON"),
-            ("j.md", "---\nlocale: fr CA\ntitle: T\n---\nbody", "'locale' is required: letters, digits and '-'"),
+            ("j.md", "---\nlocale: fr CA\ntitle: T\n---\nbody", "'locale' is required: letters, digits, '-' or '_'"),
         ]
         for (name, text, complaint) in cases {
             let path = directory + "/" + name

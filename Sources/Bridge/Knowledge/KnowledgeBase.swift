@@ -103,8 +103,7 @@ public enum KnowledgeBase {
         return phrases
     }
 
-    /// The FTS5 query for `text` against articles in `locales` (all when empty): the phrases
-    /// joined by OR, so that BM25 ranks articles by how many of the rarer words they share.
+    /// The FTS5 query for `phrases` against articles in `locales` (all when empty), joined by OR, so that BM25 ranks articles by how many of the rarer words they share.
     ///
     /// Words that weigh almost nothing in the ranking are left out, because BM25 scores every
     /// article that matches any word and that is where a search spends its time: a word held by
@@ -113,8 +112,7 @@ public enum KnowledgeBase {
     /// twentieth of the query's strongest word's; words no article holds are dropped too. On
     /// the benchmark's 10 000 articles this gives the same first article as the whole query for
     /// 99.5 % of queries. Nil when nothing is left to search for.
-    static func matchQuery(_ text: String, locales: [String], in db: Database) throws -> String? {
-        let phrases = phrases(text)
+    static func matchQuery(_ phrases: [Phrase], locales: [String], in db: Database) throws -> String? {
         guard !phrases.isEmpty else { return nil }
         let articles = Double(try db.scalar("SELECT count(*) FROM kb_articles").int ?? 0)
         var weighted: [(phrase: Phrase, idf: Double)] = []
@@ -171,14 +169,14 @@ public enum KnowledgeBase {
             let language = Notices.language(of: locale)
             if language != locale { locales.append(language) }
         }
-        guard let query = try matchQuery(text, locales: locales, in: db) else { return [] }
+        let phrases = phrases(text)
+        guard let query = try matchQuery(phrases, locales: locales, in: db) else { return [] }
         // Ranked ids first, then the articles of only those. The locale column weighs nothing.
         let ranked = try db.query("""
             SELECT rowid AS id, -bm25(kb_articles_fts, 5.0, 1.0, 3.0, 0.0) AS score
             FROM kb_articles_fts WHERE kb_articles_fts MATCH ?
             ORDER BY bm25(kb_articles_fts, 5.0, 1.0, 3.0, 0.0) LIMIT ?
             """, query, min(limit, 50))
-        let phrases = phrases(text)
         var matches: [ArticleMatch] = []
         for hit in ranked {
             guard let id = hit.int64("id"),
@@ -304,7 +302,7 @@ public enum KnowledgeBase {
         }
         guard let locale = fields["locale"], !locale.isEmpty, locale.count <= 35,
               locale.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
-            throw KnowledgeBaseError(file: file, message: "'locale' is required: letters, digits and '-' (en, fr, pt-BR...)")
+            throw KnowledgeBaseError(file: file, message: "'locale' is required: letters, digits, '-' or '_' (en, fr, pt-BR...)")
         }
         guard let title = fields["title"]?.trimmingCharacters(in: .whitespaces), !title.isEmpty else {
             throw KnowledgeBaseError(file: file, message: "'title' is required")
