@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // botbridge: a self-hosted bot-bridge gateway. Zero package dependencies by design:
-// only Foundation, Glibc/Dispatch/Synchronization, and the system libraries sqlite3 and curl.
+// only Foundation, Glibc/Dispatch/Synchronization, and the system libraries sqlite3, curl and libpq.
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -17,6 +17,7 @@ let package = Package(
         // C at the edge: module maps and typed static-inline shims, nothing else.
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // epoll and eventfd, which Swift's Glibc module does not export.
         .systemLibrary(name: "CLinux"),
 
@@ -25,7 +26,7 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["CCurl", "Logging"], swiftSettings: strict),
         .target(name: "Signing", swiftSettings: strict),
         .target(name: "Templates", dependencies: ["Signing"], swiftSettings: strict),
-        .target(name: "Storage", dependencies: ["CSQLite", "Logging"], swiftSettings: strict),
+        .target(name: "Storage", dependencies: ["CSQLite", "CLibpq", "Logging"], swiftSettings: strict),
         .target(name: "Bridge", dependencies: ["Storage", "Signing", "Templates", "HTTPClient", "HTTP", "Logging"], swiftSettings: strict),
         .executableTarget(name: "botbridge", dependencies: ["Bridge", "Storage", "Signing", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
         // Benchmark only (bench/client.sh): drives HTTPClient against a local server. Not a product.
@@ -37,14 +38,17 @@ let package = Package(
         // Benchmark only (bench/kb.sh): knowledge-base search latency and handoff packet build time. Not a product.
         .executableTarget(name: "kb-load", dependencies: ["Bridge", "Storage"], path: "bench/KnowledgeBaseLoad", swiftSettings: strict),
 
+        // Test support only: a throw-away PostgreSQL server per test process. Not a product.
+        .target(name: "TestSupport", dependencies: ["Storage"], path: "Tests/TestSupport", swiftSettings: strict),
+
         .testTarget(name: "LoggingTests", dependencies: ["Logging"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Logging"], swiftSettings: strict),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP", "Logging"], swiftSettings: strict),
         .testTarget(name: "SigningTests", dependencies: ["Signing"], swiftSettings: strict),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"], swiftSettings: strict),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Logging"], swiftSettings: strict),
-        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Storage", "Signing", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
-        .testTarget(name: "botbridgeTests", dependencies: ["botbridge", "Bridge", "Storage", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Logging", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Storage", "TestSupport", "Signing", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
+        .testTarget(name: "botbridgeTests", dependencies: ["botbridge", "Bridge", "Storage", "TestSupport", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

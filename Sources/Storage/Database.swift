@@ -1,127 +1,171 @@
-import CSQLite
+/// The SQL a connection speaks. Domain code writes one statement for both where it can
+/// (`?` placeholders, `ON CONFLICT`, `RETURNING`, `CAST`) and branches on this where it cannot.
+public enum SQLDialect: String, Sendable {
+    case sqlite
+    case postgres
+}
 
-/// One SQLite connection. Confined to the thread of the `DatabasePool` worker that owns it, so it
-/// is deliberately not `Sendable`: code reaches it only inside `pool.write { db in ... }` or
-/// `pool.read { db in ... }`. Prepared statements are cached per SQL text and finalized on close.
+/// One connection, SQLite or PostgreSQL. Confined to the thread of the `DatabasePool` worker
+/// that owns it, so it is deliberately not `Sendable`: code reaches it only inside
+/// `pool.write { db in ... }` or `pool.read { db in ... }`. Prepared statements are cached per SQL
+/// text by the connection and dropped with it.
 public final class Database {
-    let handle: OpaquePointer
-    /// The file this connection opened.
+    enum Connection {
+        case sqlite(SQLiteConnection)
+        case postgres(PostgresConnection)
+    }
+
+    let connection: Connection
+    /// The SQL this connection speaks.
+    public let dialect: SQLDialect
+    /// What the connection opened, for messages: the file, or the PostgreSQL address without its password.
     public let path: String
-    private var statements: [String: Statement] = [:]
     private var transactionDepth = 0
-    private var isClosed = false
     /// Set by the pool while a write job runs: statements then refuse to run outside the job's
     /// transaction, so an error that made SQLite roll back the whole transaction (disk full,
     /// I/O error, RAISE(ROLLBACK)) cannot let later statements commit one by one.
     var expectsTransaction = false
 
-    /// Opens a connection. `readOnly` connections never write and never create the file.
+    /// Opens a SQLite connection. `readOnly` connections never write and never create the file.
     init(path: String, readOnly: Bool, busyTimeout: Duration) throws(StorageError) {
-        var db: OpaquePointer?
-        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
-        let code = sqlite3_open_v2(path, &db, flags, nil)
-        guard code == SQLITE_OK, let db else {
-            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
-            sqlite3_close_v2(db)
-            throw .sqlite(SQLiteFailure(extendedCode: code, message: "cannot open \(path): \(message)", sql: nil))
-        }
-        handle = db
+        connection = .sqlite(try SQLiteConnection(path: path, readOnly: readOnly, busyTimeout: busyTimeout))
+        dialect = .sqlite
         self.path = path
-        sqlite3_extended_result_codes(db, 1)
-        let milliseconds = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
-        sqlite3_busy_timeout(db, Int32(clamping: milliseconds))
     }
 
-    deinit { close() }
+    /// Wraps an open PostgreSQL connection.
+    init(postgres: PostgresConnection) {
+        connection = .postgres(postgres)
+        dialect = .postgres
+        path = postgres.address.description
+    }
 
     /// Finalizes the cached statements and closes the connection. Idempotent.
     func close() {
-        guard !isClosed else { return }
-        isClosed = true
-        statements.removeAll()
-        sqlite3_close_v2(handle)
+        switch connection {
+        case .sqlite(let sqlite): sqlite.close()
+        case .postgres(let postgres): postgres.close()
+        }
+    }
+
+    /// True when the connection was lost (PostgreSQL restarted, network gone): the pool opens a new one.
+    var isBroken: Bool {
+        if case .postgres(let postgres) = connection { return postgres.isBroken }
+        return false
     }
 
     // MARK: - Running SQL
 
     /// Runs one or more statements without arguments (schema, PRAGMAs). Not cached.
     public func execute(_ sql: String) throws(StorageError) {
-        var message: UnsafeMutablePointer<CChar>?
-        let code = sqlite3_exec(handle, sql, nil, nil, &message)
-        guard code == SQLITE_OK else {
-            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
-            sqlite3_free(message)
-            throw .sqlite(SQLiteFailure(extendedCode: sqlite3_extended_errcode(handle), message: text, sql: sql))
+        switch connection {
+        case .sqlite(let sqlite): try sqlite.execute(sql)
+        case .postgres(let postgres): try postgres.execute(sql)
         }
     }
 
     /// Runs one statement to completion with the arguments bound in order.
     public func run(_ sql: String, _ arguments: any SQLValueConvertible...) throws(StorageError) {
-        try run(sql, arguments: arguments)
+        _ = try rows(sql, arguments, limit: 0)
     }
 
     /// Runs one statement to completion with the arguments bound in order.
     public func run(_ sql: String, arguments: [any SQLValueConvertible]) throws(StorageError) {
-        let statement = try prepared(sql)
-        defer { statement.reset() }
-        try statement.bind(arguments)
-        while try statement.step() {}
+        _ = try rows(sql, arguments, limit: 0)
     }
 
     /// All rows of a query.
     public func query(_ sql: String, _ arguments: any SQLValueConvertible...) throws(StorageError) -> [Row] {
-        try query(sql, arguments: arguments)
+        try rows(sql, arguments, limit: .max)
     }
 
     /// All rows of a query.
     public func query(_ sql: String, arguments: [any SQLValueConvertible]) throws(StorageError) -> [Row] {
-        let statement = try prepared(sql)
-        defer { statement.reset() }
-        try statement.bind(arguments)
-        var rows: [Row] = []
-        while try statement.step() { rows.append(statement.currentRow()) }
-        return rows
+        try rows(sql, arguments, limit: .max)
     }
 
     /// The first row of a query, or nil.
     public func queryRow(_ sql: String, _ arguments: any SQLValueConvertible...) throws(StorageError) -> Row? {
-        let statement = try prepared(sql)
-        defer { statement.reset() }
-        try statement.bind(arguments)
-        return try statement.step() ? statement.currentRow() : nil
+        try rows(sql, arguments, limit: 1).first
     }
 
     /// The first column of the first row, or `.null`.
     public func scalar(_ sql: String, _ arguments: any SQLValueConvertible...) throws(StorageError) -> SQLValue {
-        let statement = try prepared(sql)
-        defer { statement.reset() }
-        try statement.bind(arguments)
-        return try statement.step() ? statement.currentRow()[0] : .null
+        try rows(sql, arguments, limit: 1).first?[0] ?? .null
     }
 
-    /// The rowid of the last successful INSERT on this connection.
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-    /// Rows changed by the last INSERT, UPDATE or DELETE.
-    public var changes: Int { Int(sqlite3_changes(handle)) }
-    /// True while a transaction is open on this connection.
-    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+    private func rows(_ sql: String, _ arguments: [any SQLValueConvertible], limit: Int) throws(StorageError) -> [Row] {
+        switch connection {
+        case .sqlite(let sqlite):
+            if expectsTransaction && !sqlite.isInTransaction { throw .transactionLost }
+            return try sqlite.query(sql, arguments: arguments, limit: limit)
+        case .postgres(let postgres):
+            return try postgres.query(sql, arguments: arguments)
+        }
+    }
 
-    /// The cached prepared statement for this SQL, preparing it on first use.
-    func prepared(_ sql: String) throws(StorageError) -> Statement {
-        if expectsTransaction && !isInTransaction { throw .transactionLost }
-        if let statement = statements[sql] { return statement }
-        let statement = try Statement(database: self, sql: sql)
-        statements[sql] = statement
-        return statement
+    /// The id of the last row inserted on this connection (SQLite's rowid; PostgreSQL's `lastval()`).
+    /// Prefer `INSERT ... RETURNING id`, which needs no second statement.
+    public var lastInsertRowID: Int64 {
+        switch connection {
+        case .sqlite(let sqlite): sqlite.lastInsertRowID
+        case .postgres(let postgres): (try? postgres.query("SELECT lastval()", arguments: []).first?[0].int64) ?? 0
+        }
+    }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    public var changes: Int {
+        switch connection {
+        case .sqlite(let sqlite): sqlite.changes
+        case .postgres(let postgres): postgres.changes
+        }
+    }
+
+    /// True while a transaction is open on this connection (on PostgreSQL, also one that failed
+    /// and waits for its rollback).
+    public var isInTransaction: Bool {
+        switch connection {
+        case .sqlite(let sqlite): sqlite.isInTransaction
+        case .postgres(let postgres): postgres.isInTransaction
+        }
     }
 
     // MARK: - Transactions
 
-    /// Runs `body` in a `BEGIN IMMEDIATE` transaction (or a savepoint when one is already open):
-    /// commits when it returns, rolls back when it throws and rethrows the first error.
+    /// How a transaction begins: writers take SQLite's write lock at once (`BEGIN IMMEDIATE`) and
+    /// run serializable on PostgreSQL, so domain code written for one writer stays correct with
+    /// many (a conflict is retried by the pool); readers see one consistent snapshot.
+    enum TransactionKind {
+        case write(WriteIsolation)
+        case read
+    }
+
+    func begin(_ kind: TransactionKind) throws(StorageError) {
+        switch (dialect, kind) {
+        case (.sqlite, .write): try run("BEGIN IMMEDIATE")
+        case (.sqlite, .read): try run("BEGIN")
+        case (.postgres, .write(.serializable)): try execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+        case (.postgres, .write(.readCommitted)): try execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+        case (.postgres, .read): try execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        }
+    }
+
+    func commit() throws(StorageError) {
+        switch connection {
+        case .sqlite: try run("COMMIT")
+        case .postgres(let postgres):
+            // PostgreSQL answers COMMIT of a failed transaction with a silent rollback: never
+            // report that as committed.
+            if postgres.isTransactionFailed { throw .transactionLost }
+            try postgres.execute("COMMIT")
+        }
+    }
+
+    /// Runs `body` in a write transaction (or a savepoint when one is already open): commits
+    /// when it returns, rolls back when it throws and rethrows the first error.
     public func transaction<T>(_ body: (Database) throws -> T) throws -> T {
         if isInTransaction { return try savepoint(body) }
-        try run("BEGIN IMMEDIATE")
+        try begin(.write(.serializable))
         let result: T
         do {
             result = try body(self)
@@ -129,7 +173,7 @@ public final class Database {
             rollbackQuietly()
             throw error
         }
-        do { try run("COMMIT") } catch {
+        do { try commit() } catch {
             rollbackQuietly()
             throw error
         }
@@ -156,14 +200,28 @@ public final class Database {
 
     /// Rolls back the open transaction, ignoring "no transaction is active".
     func rollbackQuietly() {
-        if isInTransaction { try? run("ROLLBACK") }
+        guard isInTransaction else { return }
+        switch connection {
+        case .sqlite: try? run("ROLLBACK")
+        case .postgres(let postgres): try? postgres.execute("ROLLBACK")
+        }
     }
 
-    // MARK: - Errors
+    // MARK: - Notifications
 
-    func failure(_ code: Int32, sql: String?) -> StorageError {
-        let extended = sqlite3_extended_errcode(handle)
-        return .sqlite(SQLiteFailure(extendedCode: extended != 0 ? extended : code,
-                                     message: String(cString: sqlite3_errmsg(handle)), sql: sql))
+    /// Tells every gateway listening on `channel` (PostgreSQL `NOTIFY`, delivered when the
+    /// transaction commits). Nothing on SQLite, where one process holds the database and wakes
+    /// its own waiters.
+    public func notify(_ channel: String, payload: String = "") throws(StorageError) {
+        guard dialect == .postgres else { return }
+        try run("SELECT pg_notify(?, ?)", channel, payload)
     }
+}
+
+/// How much a PostgreSQL write transaction isolates itself (SQLite's single writer is always serial).
+public enum WriteIsolation: Sendable {
+    /// The default: the transaction behaves as if it ran alone; conflicts are retried by the pool.
+    case serializable
+    /// For queue-style claims (`FOR UPDATE SKIP LOCKED`) whose rows are guarded by their own locks.
+    case readCommitted
 }

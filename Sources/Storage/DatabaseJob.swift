@@ -4,6 +4,10 @@ protocol DatabaseJob: AnyObject, Sendable {
     func perform(_ db: Database, savepoint: Bool)
     /// True when the body threw (its changes are already undone when it ran in a savepoint).
     var failed: Bool { get }
+    /// What the body threw, when it did.
+    var failure: (any Error)? { get }
+    /// How a PostgreSQL write transaction for this job is isolated.
+    var isolation: WriteIsolation { get }
     /// Answers the caller: with the body's result, or with `error` when the transaction failed.
     func complete(overridingError error: (any Error)?)
 }
@@ -15,9 +19,13 @@ final class TypedDatabaseJob<T: Sendable>: DatabaseJob, @unchecked Sendable {
     private let continuation: CheckedContinuation<T, any Error>
     private var result: Result<T, any Error>?
 
-    init(body: @escaping @Sendable (Database) throws -> T, continuation: CheckedContinuation<T, any Error>) {
+    let isolation: WriteIsolation
+
+    init(body: @escaping @Sendable (Database) throws -> T, continuation: CheckedContinuation<T, any Error>,
+         isolation: WriteIsolation = .serializable) {
         self.body = body
         self.continuation = continuation
+        self.isolation = isolation
     }
 
     func perform(_ db: Database, savepoint: Bool) {
@@ -27,6 +35,11 @@ final class TypedDatabaseJob<T: Sendable>: DatabaseJob, @unchecked Sendable {
     var failed: Bool {
         if case .failure = result { return true }
         return false
+    }
+
+    var failure: (any Error)? {
+        if case .failure(let error) = result { return error }
+        return nil
     }
 
     func complete(overridingError error: (any Error)?) {

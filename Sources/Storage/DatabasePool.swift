@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// The database as the rest of the gateway sees it: one writer connection on its own thread with
@@ -13,6 +14,7 @@ public final class DatabasePool: Sendable {
     public let configuration: DatabaseConfiguration
     private let writeQueue = JobQueue()
     private let readQueue = JobQueue()
+    private let migrateQueue = JobQueue()
     private let threads: Mutex<[DatabaseThread]> = Mutex([])
     private let counters = Counters()
 
@@ -41,21 +43,42 @@ public final class DatabasePool: Sendable {
     private func start() async throws {
         let configuration = self.configuration
         let counters = self.counters
-        try await startThread(name: "botbridge-db-writer", queue: writeQueue, batchSize: max(1, configuration.maxBatchSize),
-                              open: { try DatabasePool.openWriter(configuration) },
-                              process: { db, jobs in DatabasePool.commit(jobs, on: db, counters: counters) })
-        for index in 0..<max(1, configuration.readerCount) {
-            try await startThread(name: "botbridge-db-reader-\(index)", queue: readQueue, batchSize: 1,
-                                  open: { try DatabasePool.openReader(configuration) },
-                                  process: { db, jobs in DatabasePool.read(jobs, on: db) })
+        switch configuration.location {
+        case .sqlite:
+            try await startThread(name: "botbridge-db-writer", queue: writeQueue, batchSize: max(1, configuration.maxBatchSize),
+                                  open: { try DatabasePool.openWriter(configuration) },
+                                  process: { db, jobs in DatabasePool.commit(jobs, on: db, counters: counters); return [] })
+            for index in 0..<max(1, configuration.readerCount) {
+                try await startThread(name: "botbridge-db-reader-\(index)", queue: readQueue, batchSize: 1,
+                                      open: { try DatabasePool.openReader(configuration) },
+                                      process: { db, jobs in DatabasePool.read(jobs, on: db) })
+            }
+        case .postgres(let address):
+            // Migrate once, on a connection of its own, before any worker starts.
+            try await startThread(name: "botbridge-pg-migrate", queue: migrateQueue, batchSize: 1,
+                                  open: { try DatabasePool.openPostgres(address, configuration, migrate: true) },
+                                  process: { _, _ in [] })
+            migrateQueue.close()
+            let settings = configuration.postgres
+            for index in 0..<max(1, settings.writers) {
+                try await startThread(name: "botbridge-pg-writer-\(index)", queue: writeQueue, batchSize: 1,
+                                      open: { try DatabasePool.openPostgres(address, configuration, migrate: false) },
+                                      process: { db, jobs in DatabasePool.commitEach(jobs, on: db, settings: settings, counters: counters) })
+            }
+            for index in 0..<max(1, settings.readers) {
+                try await startThread(name: "botbridge-pg-reader-\(index)", queue: readQueue, batchSize: 1,
+                                      open: { try DatabasePool.openPostgres(address, configuration, migrate: false) },
+                                      process: { db, jobs in DatabasePool.read(jobs, on: db) })
+            }
         }
     }
 
     private func startThread(name: String, queue: JobQueue, batchSize: Int,
                              open: @escaping @Sendable () throws -> Database,
-                             process: @escaping @Sendable (Database, [any DatabaseJob]) -> Void) async throws {
+                             process: @escaping @Sendable (Database, [any DatabaseJob]) -> [any DatabaseJob]) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let thread = DatabaseThread(name: name, queue: queue, batchSize: batchSize, open: open, opened: { error in
+            let thread = DatabaseThread(name: name, queue: queue, batchSize: batchSize,
+                                        reconnectDelay: configuration.postgres.reconnectDelay, open: open, opened: { error in
                 if let error { continuation.resume(throwing: error) } else { continuation.resume() }
             }, process: process)
             threads.withLock { $0.append(thread) }
@@ -68,8 +91,20 @@ public final class DatabasePool: Sendable {
     /// savepoint) and returns once that transaction has committed. If `body` throws, its changes
     /// are rolled back and the error is rethrown; other writers in the batch are unaffected.
     /// `body` must not BEGIN or COMMIT itself; use `db.savepoint` for nested undo.
-    public func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await submit(body, to: writeQueue)
+    ///
+    /// On PostgreSQL each write is its own transaction on one of several connections, at
+    /// `isolation` (serializable by default, so code written for SQLite's one writer stays
+    /// correct); one that loses a serialization conflict or a unique-key race runs again, so
+    /// `body` may run more than once and must only touch the database.
+    public func write<T: Sendable>(isolation: WriteIsolation = .serializable,
+                                   _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await submit(body, to: writeQueue, isolation: isolation)
+    }
+
+    /// Which SQL the pool's connections speak.
+    public var dialect: SQLDialect {
+        if case .postgres = configuration.location { return .postgres }
+        return .sqlite
     }
 
     /// Runs `body` on a read-only connection inside one read transaction (a consistent snapshot).
@@ -82,6 +117,7 @@ public final class DatabasePool: Sendable {
     public func close() async {
         writeQueue.close()
         readQueue.close()
+        migrateQueue.close()
         for thread in threads.withLock({ $0 }) { await thread.join() }
     }
 
@@ -93,9 +129,10 @@ public final class DatabasePool: Sendable {
     /// Writes queued behind the one being committed (for tests of group commit).
     var queuedWrites: Int { writeQueue.count }
 
-    private func submit<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T, to queue: JobQueue) async throws -> T {
+    private func submit<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T, to queue: JobQueue,
+                                     isolation: WriteIsolation = .serializable) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            let job = TypedDatabaseJob(body: body, continuation: continuation)
+            let job = TypedDatabaseJob(body: body, continuation: continuation, isolation: isolation)
             if !queue.put(job) { job.complete(overridingError: StorageError.closed) }
         }
     }
@@ -122,6 +159,17 @@ public final class DatabasePool: Sendable {
         return db
     }
 
+    private static func openPostgres(_ address: PostgresAddress, _ configuration: DatabaseConfiguration,
+                                     migrate: Bool) throws -> Database {
+        let connection = try PostgresConnection(address: address, connectTimeout: configuration.postgres.connectTimeout,
+                                                queryTimeout: configuration.postgres.queryTimeout)
+        let db = Database(postgres: connection)
+        if migrate {
+            try Migrator.migrate(db, migrations: configuration.migrations, policy: configuration.migrationPolicy)
+        }
+        return db
+    }
+
     private static func openReader(_ configuration: DatabaseConfiguration) throws -> Database {
         let db = try Database(path: configuration.path, readOnly: true, busyTimeout: configuration.busyTimeout)
         try db.execute("PRAGMA foreign_keys=ON")
@@ -136,7 +184,7 @@ public final class DatabasePool: Sendable {
     private static func commit(_ jobs: [any DatabaseJob], on db: Database, counters: Counters) {
         guard !jobs.isEmpty else { return }
         do {
-            try db.run("BEGIN IMMEDIATE")
+            try db.begin(.write(.serializable))
         } catch {
             for job in jobs { job.complete(overridingError: error) }
             return
@@ -161,7 +209,7 @@ public final class DatabasePool: Sendable {
             return
         }
         do {
-            try db.run("COMMIT")
+            try db.commit()
         } catch {
             db.rollbackQuietly()
             for job in jobs { job.complete(overridingError: error) }
@@ -172,16 +220,95 @@ public final class DatabasePool: Sendable {
         for job in jobs { job.complete(overridingError: nil) }
     }
 
-    /// Read jobs, each in its own read transaction so multi-statement reads see one snapshot.
-    private static func read(_ jobs: [any DatabaseJob], on db: Database) {
+    /// PostgreSQL writes: each job in its own transaction at its isolation. A job that loses a
+    /// serialization conflict or deadlock (at any statement or at COMMIT), or a unique-key race
+    /// of a find-or-create, runs again in a fresh transaction after a short jittered pause, up to
+    /// `maxWriteAttempts` in all; its caller hears only the final outcome. Jobs whose BEGIN found
+    /// the connection gone (nothing ran) are handed back to run on a new connection.
+    private static func commitEach(_ jobs: [any DatabaseJob], on db: Database,
+                                   settings: DatabaseConfiguration.PostgresSettings, counters: Counters) -> [any DatabaseJob] {
+        var again: [any DatabaseJob] = []
         for job in jobs {
-            do { try db.run("BEGIN") } catch {
+            if db.isBroken {
+                again.append(job)
+                continue
+            }
+            var attempt = 1
+            var uniqueRetries = 0
+            while true {
+                let outcome = attemptWrite(job, on: db)
+                if case .notBegun = outcome {
+                    again.append(job)
+                    break
+                }
+                let error: (any Error)? = if case .failed(let error) = outcome { error } else { nil }
+                let conflict = (error ?? job.failure).flatMap { $0 as? StorageError }
+                var retry = false
+                if let conflict, conflict.isSerializationConflict {
+                    retry = attempt < settings.maxWriteAttempts
+                } else if let conflict, conflict.isUniqueViolation, uniqueRetries < 2 {
+                    uniqueRetries += 1
+                    retry = attempt < settings.maxWriteAttempts
+                }
+                if retry && !db.isBroken {
+                    attempt += 1
+                    Thread.sleep(forTimeInterval: Double.random(in: 0.001...0.005) * Double(attempt))
+                    continue
+                }
+                if error == nil && !job.failed {
+                    counters.transactions.add(1, ordering: .relaxed)
+                    counters.writes.add(1, ordering: .relaxed)
+                }
                 job.complete(overridingError: error)
+                break
+            }
+        }
+        return again
+    }
+
+    private enum WriteOutcome {
+        /// BEGIN found the connection lost: nothing ran.
+        case notBegun
+        /// The job ran: committed, or rolled back because its body threw (`job.failure` says).
+        case ran
+        /// The transaction failed around the body (BEGIN or COMMIT).
+        case failed(any Error)
+    }
+
+    private static func attemptWrite(_ job: any DatabaseJob, on db: Database) -> WriteOutcome {
+        do {
+            try db.begin(.write(job.isolation))
+        } catch {
+            if error.isUnavailable { return .notBegun }
+            return .failed(error)
+        }
+        job.perform(db, savepoint: false)
+        if job.failed {
+            db.rollbackQuietly()
+            return .ran
+        }
+        do {
+            try db.commit()
+        } catch {
+            db.rollbackQuietly()
+            return .failed(error)
+        }
+        return .ran
+    }
+
+    /// Read jobs, each in its own read transaction so multi-statement reads see one snapshot.
+    /// Jobs whose BEGIN found the connection gone are handed back to run on a new connection.
+    private static func read(_ jobs: [any DatabaseJob], on db: Database) -> [any DatabaseJob] {
+        var again: [any DatabaseJob] = []
+        for job in jobs {
+            do { try db.begin(.read) } catch {
+                if error.isUnavailable { again.append(job) } else { job.complete(overridingError: error) }
                 continue
             }
             job.perform(db, savepoint: false)
             db.rollbackQuietly()
             job.complete(overridingError: nil)
         }
+        return again
     }
 }

@@ -1,32 +1,64 @@
 import Foundation
 
 /// A dedicated OS thread that owns one `Database` and runs the jobs queued for it, so blocking
-/// SQLite calls never run on Swift's cooperative pool. Several threads may share one `JobQueue`.
+/// database calls never run on Swift's cooperative pool. Several threads may share one `JobQueue`.
+/// A connection that breaks (PostgreSQL restarted) is opened again before the next jobs; while
+/// that fails, jobs fail at once with the reason, and a new attempt waits `reconnectDelay`. Jobs
+/// that `process` hands back (they found the connection already gone before running anything)
+/// run once more on a new connection.
 final class DatabaseThread: Sendable {
     private let exited: JobQueue.Signal
 
     /// Starts the thread: it opens its connection with `open`, reports the outcome to `opened`,
     /// then takes up to `batchSize` jobs at a time from `queue` and hands them to `process`.
-    init(name: String, queue: JobQueue, batchSize: Int,
+    init(name: String, queue: JobQueue, batchSize: Int, reconnectDelay: Duration = .seconds(1),
          open: @escaping @Sendable () throws -> Database,
          opened: @escaping @Sendable ((any Error)?) -> Void,
-         process: @escaping @Sendable (Database, [any DatabaseJob]) -> Void) {
+         process: @escaping @Sendable (Database, [any DatabaseJob]) -> [any DatabaseJob]) {
         let exited = JobQueue.Signal()
         self.exited = exited
         let thread = Thread {
-            let db: Database
+            var current: Database?
             do {
-                db = try open()
+                current = try open()
             } catch {
                 opened(error)
                 exited.fire()
                 return
             }
             opened(nil)
+            var lastError: any Error = StorageError.closed
+            var nextAttempt = ContinuousClock.now
             while let jobs = queue.take(max: batchSize) {
-                process(db, jobs)
+                if current?.isBroken ?? true {
+                    current?.close()
+                    current = nil
+                    if ContinuousClock.now >= nextAttempt {
+                        do { current = try open() } catch {
+                            lastError = error
+                            nextAttempt = ContinuousClock.now + reconnectDelay
+                        }
+                    }
+                }
+                guard let db = current else {
+                    for job in jobs { job.complete(overridingError: lastError) }
+                    continue
+                }
+                let again = process(db, jobs)
+                guard !again.isEmpty else { continue }
+                db.close()
+                current = nil
+                do {
+                    let fresh = try open()
+                    current = fresh
+                    for job in process(fresh, again) { job.complete(overridingError: StorageError.unavailable(address: fresh.path, reason: "the connection was lost twice")) }
+                } catch {
+                    lastError = error
+                    nextAttempt = ContinuousClock.now + reconnectDelay
+                    for job in again { job.complete(overridingError: error) }
+                }
             }
-            db.close()
+            current?.close()
             exited.fire()
         }
         thread.name = name

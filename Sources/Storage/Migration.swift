@@ -16,15 +16,25 @@ public struct Migration: Sendable {
         self.apply = apply
     }
 
-    /// A step that is plain SQL.
+    /// A step that is plain SQL, the same for both dialects.
     public init(version: Int, name: String, sql: String) {
         self.init(version: version, name: name) { db in try db.execute(sql) }
+    }
+
+    /// A step whose SQL differs between SQLite and PostgreSQL (an empty text: nothing to do there).
+    public init(version: Int, name: String, sqlite: String, postgres: String) {
+        self.init(version: version, name: name) { db in
+            let sql = db.dialect == .postgres ? postgres : sqlite
+            if !sql.isEmpty { try db.execute(sql) }
+        }
     }
 }
 
 /// Brings a database to the latest known migration.
 enum Migrator {
     static let table = "botbridge_migrations"
+    /// The session-level advisory lock key that serializes migrations across gateways ("bbmigrat").
+    static let advisoryLock: Int64 = 0x6262_6d69_6772_6174
 
     /// Applies the pending migrations; returns the versions applied.
     @discardableResult
@@ -32,6 +42,11 @@ enum Migrator {
                         policy: DatabaseConfiguration.MigrationPolicy = .apply) throws -> [Int] {
         precondition(zip(migrations, migrations.dropFirst()).allSatisfy { $0.version < $1.version },
                      "migrations must be listed in increasing version order")
+        if db.dialect == .postgres {
+            // N gateways starting at once: the first migrates, the others wait and find it done.
+            try db.run("SELECT pg_advisory_lock(?)", advisoryLock)
+        }
+        defer { if db.dialect == .postgres { try? db.run("SELECT pg_advisory_unlock(?)", advisoryLock) } }
         try db.execute("""
         CREATE TABLE IF NOT EXISTS \(table) (
             version INTEGER PRIMARY KEY,

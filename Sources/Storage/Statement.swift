@@ -1,16 +1,16 @@
 import CSQLite
 
-/// A prepared statement. Belongs to one `Database` and its thread: not `Sendable`.
+/// A prepared SQLite statement. Belongs to one `SQLiteConnection` and its thread: not `Sendable`.
 /// Finalized when the last reference goes (normally when its connection's cache is dropped).
-public final class Statement {
+final class Statement {
     let handle: OpaquePointer
     /// The SQL text, for error messages.
-    public let sql: String
+    let sql: String
     /// Result column names.
-    public let columns: [String]
-    private unowned let database: Database
+    let columns: [String]
+    private unowned let database: SQLiteConnection
 
-    init(database: Database, sql: String) throws(StorageError) {
+    init(connection database: SQLiteConnection, sql: String) throws(StorageError) {
         var statement: OpaquePointer?
         let code = sqlite3_prepare_v3(database.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
         guard code == SQLITE_OK, let statement else {
