@@ -2,20 +2,31 @@ import Storage
 
 /// The gateway's schema, as an ordered list of migrations. Later versions only add.
 /// Times are integer milliseconds since the Unix epoch; JSON columns hold JSON text.
+/// PostgreSQL databases start at version 11's schema in migration 1 (`PostgresSchema`), so its
+/// versions 2-11 have nothing to do there; later versions carry SQL for both.
 public enum BridgeSchema {
     /// Every migration this binary knows, oldest first.
     public static let migrations: [Migration] = [
-        Migration(version: 1, name: "domain", sql: domain),
-        Migration(version: 2, name: "delivery targets gone", sql: targetsGone),
-        Migration(version: 3, name: "lighter delivery indexes", sql: lighterDeliveryIndexes),
-        Migration(version: 4, name: "web chat sessions", sql: webChatSessions),
-        Migration(version: 5, name: "api key rates, campaign dispatches", sql: keyRatesAndDispatches),
-        Migration(version: 6, name: "bot outages", sql: botOutages),
-        Migration(version: 7, name: "cases waiting for an agent", sql: casesWaiting),
-        Migration(version: 8, name: "contact-center references", sql: caseReferences),
-        Migration(version: 9, name: "profiles", sql: profiles),
-        Migration(version: 10, name: "knowledge-base locale in the full-text index", sql: knowledgeBaseLocaleIndex),
+        Migration(version: 1, name: "domain", sqlite: domain, postgres: PostgresSchema.current),
+        Migration(version: 2, name: "delivery targets gone", sqlite: targetsGone, postgres: ""),
+        Migration(version: 3, name: "lighter delivery indexes", sqlite: lighterDeliveryIndexes, postgres: ""),
+        Migration(version: 4, name: "web chat sessions", sqlite: webChatSessions, postgres: ""),
+        Migration(version: 5, name: "api key rates, campaign dispatches", sqlite: keyRatesAndDispatches, postgres: ""),
+        Migration(version: 6, name: "bot outages", sqlite: botOutages, postgres: ""),
+        Migration(version: 7, name: "cases waiting for an agent", sqlite: casesWaiting, postgres: ""),
+        Migration(version: 8, name: "contact-center references", sqlite: caseReferences, postgres: ""),
+        Migration(version: 9, name: "profiles", sqlite: profiles, postgres: ""),
+        Migration(version: 10, name: "knowledge-base locale in the full-text index", sqlite: knowledgeBaseLocaleIndex, postgres: ""),
+        Migration(version: 11, name: "delivery leases", sqlite: deliveryLeases, postgres: ""),
     ]
+
+    /// Version 11: which gateway holds a delivery it is sending, and until when (milliseconds).
+    /// On PostgreSQL, where several gateways share the outbox, a delivery whose lease has ended
+    /// (its gateway died) is taken over; SQLite's one gateway keeps the columns for `copy`.
+    static let deliveryLeases = """
+    ALTER TABLE deliveries ADD COLUMN claimed_by TEXT;
+    ALTER TABLE deliveries ADD COLUMN lease_until INTEGER;
+    """
 
     /// Version 10: the article's locale is a column of the full-text index (one token such as
     /// `langfrca` for `fr-CA`), so a search for one locale only scores that locale's articles
