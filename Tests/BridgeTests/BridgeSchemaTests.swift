@@ -2,13 +2,14 @@ import Bridge
 import Foundation
 import Storage
 import Testing
+import TestSupport
 
 @Suite struct BridgeSchemaTests {
-    static func withDatabase(_ body: (DatabasePool) async throws -> Void) async throws {
+    static func withDatabase(_ backend: TestBackend, _ body: (DatabasePool) async throws -> Void) async throws {
         let directory = NSTemporaryDirectory() + "botbridge-schema-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let pool = try await DatabasePool.open(DatabaseConfiguration(path: directory + "/s.sqlite", migrations: BridgeSchema.migrations))
+        let pool = try await DatabasePool.open(DatabaseConfiguration(location: try await backend.location(directory: directory), migrations: BridgeSchema.migrations))
         try await body(pool)
         await pool.close()
     }
@@ -24,8 +25,8 @@ import Testing
         return db.lastInsertRowID
     }
 
-    @Test func providerMessageIdsAreUniquePerChannel() async throws {
-        try await Self.withDatabase { pool in
+    @Test(arguments: TestBackend.allCases) func providerMessageIdsAreUniquePerChannel(_ backend: TestBackend) async throws {
+        try await Self.withDatabase(backend) { pool in
             let error = await #expect(throws: StorageError.self) {
                 try await pool.write { db in
                     let conversation = try Self.seed(db)
@@ -44,8 +45,8 @@ import Testing
         }
     }
 
-    @Test func oneOpenConversationPerIdentity() async throws {
-        try await Self.withDatabase { pool in
+    @Test(arguments: TestBackend.allCases) func oneOpenConversationPerIdentity(_ backend: TestBackend) async throws {
+        try await Self.withDatabase(backend) { pool in
             let error = await #expect(throws: StorageError.self) {
                 try await pool.write { db in
                     let first = try Self.seed(db)
@@ -58,8 +59,8 @@ import Testing
         }
     }
 
-    @Test func statesAreChecked() async throws {
-        try await Self.withDatabase { pool in
+    @Test(arguments: TestBackend.allCases) func statesAreChecked(_ backend: TestBackend) async throws {
+        try await Self.withDatabase(backend) { pool in
             await #expect(throws: StorageError.self) {
                 try await pool.write { db in
                     let conversation = try Self.seed(db)
@@ -69,8 +70,9 @@ import Testing
         }
     }
 
-    @Test func knowledgeBaseSearchIgnoresCaseAndAccents() async throws {
-        try await Self.withDatabase { pool in
+    /// SQLite's FTS5 table itself (KnowledgeBaseTests cover search on both backends).
+    @Test(arguments: [TestBackend.sqlite]) func knowledgeBaseSearchIgnoresCaseAndAccents(_ backend: TestBackend) async throws {
+        try await Self.withDatabase(backend) { pool in
             try await pool.write { db in
                 let insert = "INSERT INTO kb_articles (slug, locale, title, body, updated_at) VALUES (?, ?, ?, ?, 0)"
                 try db.run(insert, "refund", "fr", "Remboursement d'une commande", "Délai de remboursement : cinq jours ouvrés.")

@@ -4,11 +4,12 @@ import HTTP
 import Signing
 import Storage
 import Testing
+import TestSupport
 
 /// Deliveries against a real local receiver, with the clock moved by hand instead of sleeping.
 @Suite struct DeliveryDispatcherTests {
-    @Test func failureThenSuccessKeepsTheWebhookIDAndResigns() async throws {
-        let f = try await OutboxFixture.make()
+    @Test(arguments: TestBackend.allCases) func failureThenSuccessKeepsTheWebhookIDAndResigns(_ backend: TestBackend) async throws {
+        let f = try await OutboxFixture.make(backend)
         do {
             f.receiver.script("/hook", .status(500))
             let dispatcher = f.dispatcher()
@@ -50,8 +51,8 @@ import Testing
         await f.tearDown()
     }
 
-    @Test func goneStopsTheTargetAndMarksItsDeliveriesDead() async throws {
-        let f = try await OutboxFixture.make()
+    @Test(arguments: TestBackend.allCases) func goneStopsTheTargetAndMarksItsDeliveriesDead(_ backend: TestBackend) async throws {
+        let f = try await OutboxFixture.make(backend)
         do {
             f.receiver.script("/gone", .status(410))
             let dispatcher = f.dispatcher()
@@ -74,8 +75,8 @@ import Testing
         await f.tearDown()
     }
 
-    @Test func retryAfterLengthensButNeverShortensTheSchedule() async throws {
-        try await OutboxFixture.with { f in
+    @Test(arguments: TestBackend.allCases) func retryAfterLengthensButNeverShortensTheSchedule(_ backend: TestBackend) async throws {
+        try await OutboxFixture.with(backend) { f in
             f.receiver.script("/busy", .status(429, headers: ["Retry-After": "120"]), .status(503, headers: ["Retry-After": "2"]))
             let dispatcher = f.dispatcher()
             let delivery = try await f.enqueue("/busy")
@@ -95,8 +96,8 @@ import Testing
         }
     }
 
-    @Test func aLateAnswerAfterTheTimeoutNeverCountsAsDone() async throws {
-        let f = try await OutboxFixture.make()
+    @Test(arguments: TestBackend.allCases) func aLateAnswerAfterTheTimeoutNeverCountsAsDone(_ backend: TestBackend) async throws {
+        let f = try await OutboxFixture.make(backend)
         do {
             f.receiver.script("/slow", .status(200, delay: .seconds(1)))
             let dispatcher = f.dispatcher(timeout: .milliseconds(200))
@@ -117,8 +118,8 @@ import Testing
         await f.tearDown()
     }
 
-    @Test func redirectsAreNotFollowed() async throws {
-        let f = try await OutboxFixture.make()
+    @Test(arguments: TestBackend.allCases) func redirectsAreNotFollowed(_ backend: TestBackend) async throws {
+        let f = try await OutboxFixture.make(backend)
         do {
             f.receiver.script("/moved", .status(302, headers: ["Location": f.receiver.url("/new-home")]))
             let dispatcher = f.dispatcher()
@@ -137,8 +138,8 @@ import Testing
         await f.tearDown()
     }
 
-    @Test func deadAfterTheLastAttemptThenReplayed() async throws {
-        let f = try await OutboxFixture.make()
+    @Test(arguments: TestBackend.allCases) func deadAfterTheLastAttemptThenReplayed(_ backend: TestBackend) async throws {
+        let f = try await OutboxFixture.make(backend)
         do {
             f.receiver.script("/down", .status(500), .status(502), .status(504))
             let dispatcher = f.dispatcher(schedule: RetrySchedule(delays: [.seconds(1), .seconds(1)], jitter: 0))
@@ -170,8 +171,8 @@ import Testing
         await f.tearDown()
     }
 
-    @Test func replayRefusesUnfinishedAndUnknownDeliveries() async throws {
-        let f = try await OutboxFixture.make()
+    @Test(arguments: TestBackend.allCases) func replayRefusesUnfinishedAndUnknownDeliveries(_ backend: TestBackend) async throws {
+        let f = try await OutboxFixture.make(backend)
         do {
             let delivery = try await f.enqueue("/x")
             let now = f.clock.now()
@@ -188,8 +189,8 @@ import Testing
         await f.tearDown()
     }
 
-    @Test func aFailingDeliveryHoldsOnlyItsOwnConversation() async throws {
-        let f = try await OutboxFixture.make()
+    @Test(arguments: TestBackend.allCases) func aFailingDeliveryHoldsOnlyItsOwnConversation(_ backend: TestBackend) async throws {
+        let f = try await OutboxFixture.make(backend)
         do {
             f.receiver.script("/a", .status(500))
             let dispatcher = f.dispatcher()
@@ -217,8 +218,8 @@ import Testing
         await f.tearDown()
     }
 
-    @Test func unconfiguredTargetIsRetriedNotSentUnsigned() async throws {
-        let f = try await OutboxFixture.make()
+    @Test(arguments: TestBackend.allCases) func unconfiguredTargetIsRetriedNotSentUnsigned(_ backend: TestBackend) async throws {
+        let f = try await OutboxFixture.make(backend)
         do {
             let dispatcher = f.dispatcher()
             let delivery = try await f.enqueue("/x", target: "removed-from-config")
@@ -234,8 +235,8 @@ import Testing
         await f.tearDown()
     }
 
-    @Test func forbiddenSchemeIsDeadAtOnce() async throws {
-        let f = try await OutboxFixture.make()
+    @Test(arguments: TestBackend.allCases) func forbiddenSchemeIsDeadAtOnce(_ backend: TestBackend) async throws {
+        let f = try await OutboxFixture.make(backend)
         do {
             let dispatcher = f.dispatcher()
             let now = f.clock.now()
@@ -253,8 +254,8 @@ import Testing
         await f.tearDown()
     }
 
-    @Test func interruptedAttemptsAreResentOnStart() async throws {
-        let f = try await OutboxFixture.make()
+    @Test(arguments: TestBackend.allCases) func interruptedAttemptsAreResentOnStart(_ backend: TestBackend) async throws {
+        let f = try await OutboxFixture.make(backend)
         do {
             let delivery = try await f.enqueue("/resume")
             // A worker claimed it, then the process died before recording anything.
@@ -277,8 +278,8 @@ import Testing
         await f.tearDown()
     }
 
-    @Test func backgroundLoopSendsNewWorkWhenNotified() async throws {
-        let f = try await OutboxFixture.make()
+    @Test(arguments: TestBackend.allCases) func backgroundLoopSendsNewWorkWhenNotified(_ backend: TestBackend) async throws {
+        let f = try await OutboxFixture.make(backend)
         do {
             let dispatcher = DeliveryDispatcher(pool: f.pool, client: f.client,
                                                 targets: DeliveryTargets([DeliveryTarget(id: "receiver", kind: .webhook)]),
@@ -306,8 +307,8 @@ import Testing
         await f.tearDown()
     }
 
-    @Test func deliveriesQueuedAfterA410AreDeadUntilAnOperatorReplays() async throws {
-        try await OutboxFixture.with { f in
+    @Test(arguments: TestBackend.allCases) func deliveriesQueuedAfterA410AreDeadUntilAnOperatorReplays(_ backend: TestBackend) async throws {
+        try await OutboxFixture.with(backend) { f in
             f.receiver.script("/gone", .status(410))
             let dispatcher = f.dispatcher()
             try await f.enqueue("/gone")
@@ -327,20 +328,20 @@ import Testing
         }
     }
 
-    @Test func aReplayedDeliveryNeverLeavesBesideOneInFlightOfItsKey() async throws {
-        try await OutboxFixture.with { f in
+    @Test(arguments: TestBackend.allCases) func aReplayedDeliveryNeverLeavesBesideOneInFlightOfItsKey(_ backend: TestBackend) async throws {
+        try await OutboxFixture.with(backend) { f in
             let first = try await f.enqueue("/k", key: "k")
             let second = try await f.enqueue("/k", key: "k")
             let now = f.clock.now()
             let claims = try await f.pool.write { db -> [[Int64]] in
                 var claims: [[Int64]] = []
-                claims.append(try Outbox.claimDue(in: db, now: now, limit: 10).map(\.id))
-                try Outbox.markDone(first.id, status: 200, in: db, now: now)
-                claims.append(try Outbox.claimDue(in: db, now: now, limit: 10).map(\.id))
+                claims.append(try Outbox.claimDue(in: db, now: now, limit: 10, claimant: "test", leaseUntil: now + 60_000).map(\.id))
+                try Outbox.markDone(first.id, status: 200, claimant: "test", in: db, now: now)
+                claims.append(try Outbox.claimDue(in: db, now: now, limit: 10, claimant: "test", leaseUntil: now + 60_000).map(\.id))
                 try Outbox.replay(first.id, in: db, now: now)
-                claims.append(try Outbox.claimDue(in: db, now: now, limit: 10).map(\.id))
-                try Outbox.markDone(second.id, status: 200, in: db, now: now)
-                claims.append(try Outbox.claimDue(in: db, now: now, limit: 10).map(\.id))
+                claims.append(try Outbox.claimDue(in: db, now: now, limit: 10, claimant: "test", leaseUntil: now + 60_000).map(\.id))
+                try Outbox.markDone(second.id, status: 200, claimant: "test", in: db, now: now)
+                claims.append(try Outbox.claimDue(in: db, now: now, limit: 10, claimant: "test", leaseUntil: now + 60_000).map(\.id))
                 return claims
             }
             #expect(claims == [[first.id], [second.id], [], [first.id]])
@@ -357,5 +358,64 @@ func waitUntil(timeout: Duration = .seconds(10), _ condition: () async throws ->
             return
         }
         try await Task.sleep(for: .milliseconds(5))
+    }
+}
+
+/// Gateways sharing one PostgreSQL outbox: each delivery is sent by one of them, a key's
+/// deliveries still leave one at a time and in order, and a dead gateway's claims are taken
+/// over when their lease ends.
+@Suite struct SharedOutboxTests {
+    static func dispatcher(_ f: OutboxFixture, instance: String, lease: Duration = .seconds(120)) -> DeliveryDispatcher {
+        var configuration = DeliveryDispatcher.Configuration()
+        configuration.instance = instance
+        configuration.lease = lease
+        let targets = DeliveryTargets([DeliveryTarget(id: "receiver", kind: .webhook, signingSecret: OutboxFixture.secret)],
+                                      defaultPolicy: DeliveryPolicy(timeout: .seconds(5), schedule: .standard))
+        return DeliveryDispatcher(pool: f.pool, client: f.client, targets: targets, clock: f.clock, random: { 0 },
+                                  configuration: configuration)
+    }
+
+    @Test func twoGatewaysSendEachDeliveryOnceAndEachKeyInOrder() async throws {
+        try await OutboxFixture.with(.postgres) { f in
+            var expected: [String: [String]] = [:]
+            for n in 0..<60 {
+                let key = "conv-\(n % 6)"
+                try await f.enqueue("/k/\(key)", body: #"{"n":\#(n)}"#, key: key)
+                expected[key, default: []].append(#"{"n":\#(n)}"#)
+            }
+            let a = Self.dispatcher(f, instance: "gateway-a"), b = Self.dispatcher(f, instance: "gateway-b")
+            try await a.start()
+            try await b.start()
+            try await waitUntil(timeout: .seconds(30)) {
+                try await f.pool.read { db in try db.scalar("SELECT count(*) FROM deliveries WHERE status = 'done'").int } == 60
+            }
+            await a.stop()
+            await b.stop()
+            for (key, bodies) in expected {
+                let received = f.receiver.received(at: "/k/\(key)").map { String(decoding: $0.body, as: UTF8.self) }
+                #expect(received == bodies, "key \(key)")
+            }
+            let senders = try await f.pool.read { db in try db.query("SELECT DISTINCT claimed_by FROM deliveries").compactMap { $0.string("claimed_by") } }
+            #expect(Set(senders).isSubset(of: ["gateway-a", "gateway-b"]))
+        }
+    }
+
+    @Test func aDeadGatewaysClaimIsTakenOverWhenItsLeaseEnds() async throws {
+        try await OutboxFixture.with(.postgres) { f in
+            let delivery = try await f.enqueue("/lease", key: "conv-1")
+            let now = f.clock.now()
+            // Gateway "gone" claimed it for 60 s, then died.
+            _ = try await f.pool.write(isolation: .readCommitted) { db in
+                try Outbox.claimDue(in: db, now: now, limit: 10, claimant: "gone", leaseUntil: now + 60_000)
+            }
+            let b = Self.dispatcher(f, instance: "gateway-b")
+            #expect(try await b.runUntilIdle() == 0)
+            f.clock.advance(by: .seconds(61))
+            #expect(try await b.runUntilIdle() == 1)
+            let stored = try await f.delivery(delivery.id)
+            #expect(stored.status == .done)
+            #expect(stored.attempts == 2)
+            #expect(f.receiver.received(at: "/lease").first?.headers["webhook-id"] == delivery.webhookID)
+        }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Storage
 import Templates
 import Testing
+import TestSupport
 @testable import Bridge
 
 /// What the gateway learns from chat on its own, through the ingest transaction on a real
@@ -37,9 +38,9 @@ import Testing
         }
     }
 
-    @Test func rulesReadAttributesFromMessagesAndPostbacks() async throws {
+    @Test(arguments: TestBackend.allCases) func rulesReadAttributesFromMessagesAndPostbacks(_ backend: TestBackend) async throws {
         let configuration = try Self.configuration(Self.orderRule)
-        try await IngestTests().withPool { pool in
+        try await IngestTests().withPool(backend) { pool in
             try await Self.ingest(pool, IngestTests.message("SM1", body: "Hi%2C+my+ORDER+number+is+12345678%2C+I+am+42+years+old") + "&FromCountry=es",
                                   configuration: configuration, now: 1_000)
             try await Self.ingest(pool, IngestTests.message("SM2", body: "ma+commande+n%C2%B0+1234567") + "&ButtonPayload=PLAN_GOLD",
@@ -60,12 +61,12 @@ import Testing
         }
     }
 
-    @Test func standardAttributesAndEventsCanBeTurnedOff() async throws {
+    @Test(arguments: TestBackend.allCases) func standardAttributesAndEventsCanBeTurnedOff(_ backend: TestBackend) async throws {
         var settings = Self.orderRule
         settings["standard_attributes"] = false
         settings["events"] = false
         let configuration = try Self.configuration(settings)
-        try await IngestTests().withPool { pool in
+        try await IngestTests().withPool(backend) { pool in
             try await Self.ingest(pool, IngestTests.message("SM1", body: "order+98765432"), configuration: configuration, now: 1_000)
             #expect(try await Self.writes(pool) == [#"order_id="98765432" (rule:order)"#])
             #expect(try await IngestTests.count(pool, "user_events") == 0)

@@ -2,6 +2,7 @@ import Foundation
 import Storage
 import Templates
 import Testing
+import TestSupport
 @testable import Bridge
 
 /// The escalation detectors as tables, with the shipped phrase lists (`prompts/*/escalation-phrases.txt`),
@@ -66,11 +67,11 @@ import Testing
         #expect(!d.isFallback("Your order ships today."))
     }
 
-    @Test func everyTransitionIsCheckedAndRecorded() async throws {
+    @Test(arguments: TestBackend.allCases) func everyTransitionIsCheckedAndRecorded(_ backend: TestBackend) async throws {
         let directory = NSTemporaryDirectory() + "botbridge-states-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let pool = try await DatabasePool.open(DatabaseConfiguration(path: directory + "/s.sqlite", migrations: BridgeSchema.migrations))
+        let pool = try await DatabasePool.open(DatabaseConfiguration(location: try await backend.location(directory: directory), migrations: BridgeSchema.migrations))
         let legal: Set<String> = ["bot>queued", "bot>agent", "bot>closed", "queued>agent", "queued>bot", "queued>closed",
                                   "agent>bot", "agent>queued", "agent>closed"]
         var address = 0
@@ -106,11 +107,11 @@ import Testing
         await pool.close()
     }
 
-    @Test func withoutAContactCenterAHandoffIsOnlyNotedAndTheBotKeepsTheConversation() async throws {
+    @Test(arguments: TestBackend.allCases) func withoutAContactCenterAHandoffIsOnlyNotedAndTheBotKeepsTheConversation(_ backend: TestBackend) async throws {
         let directory = NSTemporaryDirectory() + "botbridge-nocc-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let pool = try await DatabasePool.open(DatabaseConfiguration(path: directory + "/h.sqlite", migrations: BridgeSchema.migrations))
+        let pool = try await DatabasePool.open(DatabaseConfiguration(location: try await backend.location(directory: directory), migrations: BridgeSchema.migrations))
         let started = try await pool.write { db -> Handoff.Started? in
             try db.run("INSERT INTO users (id, created_at, updated_at) VALUES (1, 0, 0)")
             try db.run("INSERT INTO identities (id, user_id, channel, address, created_at) VALUES (1, 1, 'wa', '+34600000001', 0)")

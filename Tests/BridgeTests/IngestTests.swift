@@ -2,6 +2,7 @@ import Foundation
 import Storage
 import Templates
 import Testing
+import TestSupport
 @testable import Bridge
 
 /// The ingest transaction on a real database, fed by the shipped Twilio adapter's reader.
@@ -33,8 +34,8 @@ import Testing
         try await pool.read { db in try db.scalar("SELECT count(*) FROM \(table)").int ?? -1 }
     }
 
-    @Test func aMessageIsStoredWithItsUserConversationAndBotDelivery() async throws {
-        try await withPool { pool in
+    @Test(arguments: TestBackend.allCases) func aMessageIsStoredWithItsUserConversationAndBotDelivery(_ backend: TestBackend) async throws {
+        try await withPool(backend) { pool in
             let result = try await Self.ingest(pool, Self.message("SM1", body: "Hola+%22amigo%22"))
             #expect(result.stored.count == 1)
             #expect(result.deliveries == 1)
@@ -64,8 +65,8 @@ import Testing
         }
     }
 
-    @Test func aProviderRetryStoresNothingNew() async throws {
-        try await withPool { pool in
+    @Test(arguments: TestBackend.allCases) func aProviderRetryStoresNothingNew(_ backend: TestBackend) async throws {
+        try await withPool(backend) { pool in
             let results = try await withThrowingTaskGroup(of: IngestResult.self) { group in
                 for _ in 0..<3 { group.addTask { try await Self.ingest(pool, Self.message("SM-dup")) } }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -78,8 +79,8 @@ import Testing
         }
     }
 
-    @Test func laterMessagesJoinTheOpenConversationInSequence() async throws {
-        try await withPool { pool in
+    @Test(arguments: TestBackend.allCases) func laterMessagesJoinTheOpenConversationInSequence(_ backend: TestBackend) async throws {
+        try await withPool(backend) { pool in
             let first = try await Self.ingest(pool, Self.message("SM1"), now: 1_000)
             let second = try await Self.ingest(pool, Self.message("SM2"), now: 2_000)
             let other = try await Self.ingest(pool, Self.message("SM3", from: "whatsapp%3A%2B4915100000"), now: 3_000)
@@ -100,8 +101,8 @@ import Testing
         }
     }
 
-    @Test func conversationsOutOfTheBotStateGetNoBotDelivery() async throws {
-        try await withPool { pool in
+    @Test(arguments: TestBackend.allCases) func conversationsOutOfTheBotStateGetNoBotDelivery(_ backend: TestBackend) async throws {
+        try await withPool(backend) { pool in
             let first = try await Self.ingest(pool, Self.message("SM1"))
             try await pool.write { db in try db.run("UPDATE conversations SET state = 'agent' WHERE id = ?", first.stored[0].conversationID) }
             let second = try await Self.ingest(pool, Self.message("SM2"))
@@ -110,8 +111,8 @@ import Testing
         }
     }
 
-    @Test func statusesMoveOurMessagesForwardOnly() async throws {
-        try await withPool { pool in
+    @Test(arguments: TestBackend.allCases) func statusesMoveOurMessagesForwardOnly(_ backend: TestBackend) async throws {
+        try await withPool(backend) { pool in
             let first = try await Self.ingest(pool, Self.message("SM1"))
             try await pool.write { db in
                 try db.run("""
@@ -135,11 +136,11 @@ import Testing
         }
     }
 
-    func withPool(_ body: (DatabasePool) async throws -> Void) async throws {
+    func withPool(_ backend: TestBackend, _ body: (DatabasePool) async throws -> Void) async throws {
         let directory = NSTemporaryDirectory() + "botbridge-ingest-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let pool = try await DatabasePool.open(DatabaseConfiguration(path: directory + "/i.sqlite", migrations: BridgeSchema.migrations))
+        let pool = try await DatabasePool.open(DatabaseConfiguration(location: try await backend.location(directory: directory), migrations: BridgeSchema.migrations))
         do { try await body(pool) } catch {
             await pool.close()
             throw error

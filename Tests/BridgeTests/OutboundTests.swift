@@ -3,6 +3,7 @@ import HTTP
 import Storage
 import Templates
 import Testing
+import TestSupport
 @testable import Bridge
 
 /// Sending through the shipped Twilio adapter to a fake Twilio API (our server on a loopback port).
@@ -41,8 +42,8 @@ import Testing
         return result
     }
 
-    @Test func aReplyReachesTheProviderWithAuthAndItsIdComesBack() async throws {
-        try await OutboxFixture.with { f in
+    @Test(arguments: TestBackend.allCases) func aReplyReachesTheProviderWithAuthAndItsIdComesBack(_ backend: TestBackend) async throws {
+        try await OutboxFixture.with(backend) { f in
             let sender = try Self.sender(f)
             let path = "/twilio/2010-04-01/Accounts/AC_FAKE/Messages.json"
             f.receiver.script(path, Receiver.Answer(status: .created, headers: ["Content-Type": "application/json"],
@@ -73,8 +74,8 @@ import Testing
         }
     }
 
-    @Test func longTextsLeaveInOrderedParts() async throws {
-        try await OutboxFixture.with { f in
+    @Test(arguments: TestBackend.allCases) func longTextsLeaveInOrderedParts(_ backend: TestBackend) async throws {
+        try await OutboxFixture.with(backend) { f in
             let sender = try Self.sender(f)
             let conversation = try await Self.userWrites(f)
             let words = (1...500).map { "word\($0)" }.joined(separator: " ")  // about 4 400 characters
@@ -88,9 +89,10 @@ import Testing
         }
     }
 
-    @Test(arguments: [(23, false), (25, true)])
-    func theSessionWindowWithoutAFallbackFailsTheMessage(hours: Int, closed: Bool) async throws {
-        try await OutboxFixture.with { f in
+    @Test(arguments: TestBackend.allCases, [(23, false), (25, true)])
+    func theSessionWindowWithoutAFallbackFailsTheMessage(_ backend: TestBackend, _ window: (hours: Int, closed: Bool)) async throws {
+        let (hours, closed) = window
+        try await OutboxFixture.with(backend) { f in
             let sender = try Self.sender(f)
             let conversation = try await Self.userWrites(f)
             f.clock.advance(by: .seconds(hours * 3600))
@@ -104,8 +106,8 @@ import Testing
         }
     }
 
-    @Test func aClosedWindowSendsTheFallbackTemplate() async throws {
-        try await OutboxFixture.with { f in
+    @Test(arguments: TestBackend.allCases) func aClosedWindowSendsTheFallbackTemplate(_ backend: TestBackend) async throws {
+        try await OutboxFixture.with(backend) { f in
             let fallback = ChannelSender.SessionFallback(name: "HX_FAKE_TEMPLATE", language: "es",
                                                          parameters: [try Template(parsing: "{{ attributes.first_name | default: 'there' }}")])
             let sender = try Self.sender(f, fallback: fallback)

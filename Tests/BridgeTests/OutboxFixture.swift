@@ -3,8 +3,9 @@ import Foundation
 import HTTPClient
 import Signing
 import Storage
+import TestSupport
 
-/// A fresh database (real SQLite file in its own directory), a manual clock, a real HTTP client
+/// A fresh database (a real SQLite file in its own directory, or a new PostgreSQL database), a manual clock, a real HTTP client
 /// and a real receiving server: everything a delivery test needs.
 struct OutboxFixture {
     let directory: String
@@ -14,17 +15,17 @@ struct OutboxFixture {
     let receiver: Receiver
     static let secret = try! StandardWebhooks.Secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
 
-    static func make() async throws -> OutboxFixture {
+    static func make(_ backend: TestBackend = .sqlite) async throws -> OutboxFixture {
         let directory = NSTemporaryDirectory() + "botbridge-bridge-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let pool = try await DatabasePool.open(DatabaseConfiguration(path: directory + "/test.sqlite", migrations: BridgeSchema.migrations))
+        let pool = try await DatabasePool.open(DatabaseConfiguration(location: try await backend.location(directory: directory), migrations: BridgeSchema.migrations))
         return OutboxFixture(directory: directory, pool: pool, clock: ManualDeliveryClock(), client: HTTPClient(),
                              receiver: try await Receiver.start())
     }
 
     /// Runs `body` with a fresh fixture and always tears it down (awaited) afterwards.
-    static func with(_ body: (OutboxFixture) async throws -> Void) async throws {
-        let fixture = try await make()
+    static func with(_ backend: TestBackend = .sqlite, _ body: (OutboxFixture) async throws -> Void) async throws {
+        let fixture = try await make(backend)
         do {
             try await body(fixture)
         } catch {

@@ -2,6 +2,7 @@ import Foundation
 import Storage
 import Templates
 import Testing
+import TestSupport
 @testable import Bridge
 
 /// Batches for the shipped `webhook` profile sink on a real database: at most 75 users and 75
@@ -24,9 +25,9 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
     }
 
-    @Test func batchesHoldSeventyFiveUsersAndEachChangeOnce() async throws {
+    @Test(arguments: TestBackend.allCases) func batchesHoldSeventyFiveUsersAndEachChangeOnce(_ backend: TestBackend) async throws {
         let sink = try Self.sink()
-        try await IngestTests().withPool { pool in
+        try await IngestTests().withPool(backend) { pool in
             try await pool.write { db in
                 try ProfileSinkFeed.startCursor(sink, in: db)
                 for n in 0..<80 {

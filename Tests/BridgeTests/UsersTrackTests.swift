@@ -2,6 +2,7 @@ import Foundation
 import Storage
 import Templates
 import Testing
+import TestSupport
 @testable import Bridge
 
 /// `POST /users/track` validation and application on a real database, with the request bodies
@@ -25,8 +26,8 @@ import Testing
         }
     }
 
-    @Test func brazeDocumentedAttributesObjectCreatesAndUpdatesAProfile() async throws {
-        try await withPool { pool in
+    @Test(arguments: TestBackend.allCases) func brazeDocumentedAttributesObjectCreatesAndUpdatesAProfile(_ backend: TestBackend) async throws {
+        try await withPool(backend) { pool in
             // Braze's example (user attributes object page), creating the user.
             let outcome = try await Self.track(pool, """
                 {"attributes": [{"external_id": "user1", "_update_existing_only": false, "first_name": "Jon",
@@ -47,8 +48,8 @@ import Testing
         }
     }
 
-    @Test func incrementsCountFromZeroAndRefuseWhatIsNotANumber() async throws {
-        try await withPool { pool in
+    @Test(arguments: TestBackend.allCases) func incrementsCountFromZeroAndRefuseWhatIsNotANumber(_ backend: TestBackend) async throws {
+        try await withPool(backend) { pool in
             _ = try await Self.track(pool, #"{"attributes": [{"external_id": "u", "_update_existing_only": false, "plan": "gold"}]}"#)
             _ = try await Self.track(pool, #"{"attributes": [{"external_id": "u", "visits": {"inc": 1}}]}"#)
             _ = try await Self.track(pool, #"{"attributes": [{"external_id": "u", "visits": {"inc": 5}}, {"external_id": "u", "visits": {"inc": -2}}]}"#)
@@ -66,8 +67,8 @@ import Testing
         }
     }
 
-    @Test func arraysHoldEachValueOnceAndAddingMovesAValueToTheEnd() async throws {
-        try await withPool { pool in
+    @Test(arguments: TestBackend.allCases) func arraysHoldEachValueOnceAndAddingMovesAValueToTheEnd(_ backend: TestBackend) async throws {
+        try await withPool(backend) { pool in
             _ = try await Self.track(pool, #"{"attributes": [{"external_id": "a", "_update_existing_only": false, "food": ["hotdog", "hotdog", "hotdog", "pizza"]}]}"#)
             #expect(try await Self.attributes(pool, "a")?["food"] == ["hotdog", "pizza"])
             _ = try await Self.track(pool, #"{"attributes": [{"external_id": "a", "food": {"add": ["hotdog", "taco"]}}]}"#)
@@ -96,8 +97,8 @@ import Testing
         #expect(try UsersTrack.parse(Self.body(#"{"events": [\#(exactly)]}"#), now: Self.now).events.count == 75)
     }
 
-    @Test func mixedValidAndInvalidObjectsApplyTheValidOnes() async throws {
-        try await withPool { pool in
+    @Test(arguments: TestBackend.allCases) func mixedValidAndInvalidObjectsApplyTheValidOnes(_ backend: TestBackend) async throws {
+        try await withPool(backend) { pool in
             let outcome = try await Self.track(pool, """
                 {"attributes": [
                    {"external_id": "ok1", "_update_existing_only": false, "city": "Lyon"},
@@ -158,8 +159,8 @@ import Testing
         }
     }
 
-    @Test func usersAreNamedByAliasEmailOrPhone() async throws {
-        try await withPool { pool in
+    @Test(arguments: TestBackend.allCases) func usersAreNamedByAliasEmailOrPhone(_ backend: TestBackend) async throws {
+        try await withPool(backend) { pool in
             // Alias-only users are created only when asked (Braze: "_update_existing_only": false).
             let refused = try await Self.track(pool, #"{"attributes": [{"user_alias": {"alias_name": "device123", "alias_label": "my_device_identifier"}, "seen": true}]}"#)
             #expect(refused.attributesProcessed == 0)
@@ -185,8 +186,8 @@ import Testing
         }
     }
 
-    @Test func nestedObjectsAreReplacedOrMergedOnRequest() async throws {
-        try await withPool { pool in
+    @Test(arguments: TestBackend.allCases) func nestedObjectsAreReplacedOrMergedOnRequest(_ backend: TestBackend) async throws {
+        try await withPool(backend) { pool in
             _ = try await Self.track(pool, """
                 {"attributes": [{"external_id": "n", "_update_existing_only": false,
                   "most_played_song": {"song_name": "Solea", "artist_name": "Miles Davis", "play_analytics": {"count": 1000, "top_10_listeners": true}}}]}
@@ -228,11 +229,11 @@ import Testing
         #expect(UsersTrack.normalizedPhone("web_abc") == nil)
     }
 
-    func withPool(_ body: (DatabasePool) async throws -> Void) async throws {
+    func withPool(_ backend: TestBackend, _ body: (DatabasePool) async throws -> Void) async throws {
         let directory = NSTemporaryDirectory() + "botbridge-track-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let pool = try await DatabasePool.open(DatabaseConfiguration(path: directory + "/t.sqlite", migrations: BridgeSchema.migrations))
+        let pool = try await DatabasePool.open(DatabaseConfiguration(location: try await backend.location(directory: directory), migrations: BridgeSchema.migrations))
         do { try await body(pool) } catch {
             await pool.close()
             throw error

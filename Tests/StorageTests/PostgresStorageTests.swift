@@ -11,6 +11,8 @@ import TestSupport
         #expect(text == "SELECT '?', \"a?\", x FROM t -- what?\nWHERE a = $1 AND b = $3 AND c = $4 /* ? */ AND d = 'it''s ?'")
         #expect(count == 4)
         #expect(PostgresSQL.numberingPlaceholders("UPDATE t SET a = ?1, b = ?1 WHERE id = ?2").text == "UPDATE t SET a = $1, b = $1 WHERE id = $2")
+        #expect(PostgresSQL.numberingPlaceholders("SELECT id FROM deliveries d INDEXED BY deliveries_due WHERE x = 'INDEXED BY y'").text
+                == "SELECT id FROM deliveries d  WHERE x = 'INDEXED BY y'")
     }
 
     @Test func anAddressNeverShowsItsPassword() throws {

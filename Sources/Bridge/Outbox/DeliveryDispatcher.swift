@@ -20,6 +20,13 @@ public final class DeliveryDispatcher: Sendable {
         public var claimBatch = 128
         /// Longest sleep between looks at the outbox when nothing wakes the dispatcher. Default 1 s.
         public var idlePoll: Duration = .seconds(1)
+        /// This gateway's name in the outbox (`claimed_by`): stable across its restarts (the serve
+        /// command uses host name and port) so it takes its own interrupted deliveries back at
+        /// once; distinct between gateways sharing a PostgreSQL database. Default: random.
+        public var instance = "gw-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        /// How long a claim holds a delivery. Longer than any attempt's timeout: a gateway that dies
+        /// mid-attempt leaves its deliveries to the others once it ends. Default 2 minutes.
+        public var lease: Duration = .seconds(120)
         public init() {}
     }
 
@@ -70,7 +77,8 @@ public final class DeliveryDispatcher: Sendable {
         guard !alreadyStarted else { return }
         let now = clock.now()
         do {
-            let resumed = try await pool.write { db in try Outbox.resumeInterrupted(in: db, now: now) }
+            let instance = configuration.instance
+            let resumed = try await pool.write { db in try Outbox.resumeInterrupted(in: db, now: now, claimant: instance) }
             if resumed > 0 { logger.notice("resuming deliveries interrupted by the last stop", [("count", String(resumed))]) }
         } catch {
             state.withLock { $0.running = false }
@@ -178,7 +186,10 @@ public final class DeliveryDispatcher: Sendable {
 
     private func claim(limit: Int) async throws -> [Delivery] {
         let now = clock.now()
-        return try await pool.write { db in try Outbox.claimDue(in: db, now: now, limit: limit) }
+        let (instance, leaseUntil) = (configuration.instance, now + configuration.lease.milliseconds)
+        return try await pool.write(isolation: .readCommitted) { db in
+            try Outbox.claimDue(in: db, now: now, limit: limit, claimant: instance, leaseUntil: leaseUntil)
+        }
     }
 
     /// Sends one claimed delivery and records what happened.
@@ -260,6 +271,7 @@ public final class DeliveryDispatcher: Sendable {
                             response: HTTPClientResponse?) async throws {
         let now = clock.now()
         let jitter = random()
+        let instance = configuration.instance
         // The answer is read here, on the cooperative pool; only its writes go to the database thread.
         let followUp: Result<DeliveredWrite?, any Error>
         if case .delivered = outcome, let onDelivered = target?.onDelivered, let response {
@@ -277,28 +289,28 @@ public final class DeliveryDispatcher: Sendable {
                     } catch let failure {
                         error = "receiver answered \(status) but its reply was not processed: \(failure)"
                     }
-                    try Outbox.markDone(delivery.id, status: status, in: db, now: now)
+                    try Outbox.markDone(delivery.id, status: status, claimant: instance, in: db, now: now)
                     if let error { try db.run("UPDATE deliveries SET last_error = ? WHERE id = ?", error, delivery.id) }
                     return .done
                 case .retry(let status, let error, let retryAfter):
                     guard let delay = policy.schedule.delay(afterFailedAttempts: delivery.attempts, random: jitter) else {
                         try Outbox.markDead(delivery.id, status: status, error: "\(error) (gave up after \(delivery.attempts) attempts)",
-                                            in: db, now: now)
+                                            claimant: instance, in: db, now: now)
                         try self.gaveUp([delivery], target: target, in: db)
                         return .dead
                     }
                     // Retry-After may lengthen the wait, never shorten it: a receiver answering
                     // "Retry-After: 0" must not burn through the whole schedule in seconds.
                     let wait = max(retryAfter ?? .zero, delay)
-                    try Outbox.scheduleRetry(delivery.id, status: status, error: error, retryAt: now + wait.milliseconds, in: db, now: now)
+                    try Outbox.scheduleRetry(delivery.id, status: status, error: error, retryAt: now + wait.milliseconds, claimant: instance, in: db, now: now)
                     return .retrying(at: now + wait.milliseconds)
                 case .gone:
-                    try Outbox.markDead(delivery.id, status: 410, error: "target answered 410 Gone; its deliveries are stopped", in: db, now: now)
+                    try Outbox.markDead(delivery.id, status: 410, error: "target answered 410 Gone; its deliveries are stopped", claimant: instance, in: db, now: now)
                     let others = try Outbox.markTargetGone(delivery.target, in: db, now: now)
                     try self.gaveUp([delivery] + others, target: target, in: db)
                     return .gone(others: others.count)
                 case .permanentFailure(let error):
-                    try Outbox.markDead(delivery.id, status: nil, error: error, in: db, now: now)
+                    try Outbox.markDead(delivery.id, status: nil, error: error, claimant: instance, in: db, now: now)
                     try self.gaveUp([delivery], target: target, in: db)
                     return .dead
                 }

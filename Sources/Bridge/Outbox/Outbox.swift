@@ -13,14 +13,21 @@ public enum Outbox {
         let gone = try db.scalar("SELECT gone_at FROM delivery_targets WHERE target = ? AND gone_at IS NOT NULL", new.target) != .null
         let webhookID = PublicID.make("msg")  // the webhook-id every attempt carries
         let status: DeliveryStatus = gone ? .dead : .pending
-        try db.run("""
+        if db.dialect == .postgres, let key = new.orderingKey {
+            // Transactions adding to one key take turns, so ids of a key commit in increasing
+            // order and "none written before it is pending" means what it says across gateways.
+            try db.run("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", key)
+        }
+        let id = try db.query("""
             INSERT INTO deliveries (webhook_id, kind, target, ordering_key, conversation_id, message_id, method, url,
                                     headers, body, status, attempts, next_attempt_at, last_status, last_error, created_at, updated_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)
+            RETURNING id
             """, arguments: [webhookID, new.kind.rawValue, new.target, new.orderingKey, new.conversationID, new.messageID,
                              new.method, new.url, DeliveryHeader.encode(new.headers), new.body, status.rawValue, now,
-                             gone ? 410 : nil, gone ? goneError : nil, now, now])
-        return Delivery(id: db.lastInsertRowID, webhookID: webhookID, kind: new.kind.rawValue, target: new.target,
+                             gone ? 410 : nil, gone ? goneError : nil, now, now]).first?.int64("id") ?? 0
+        if !gone { try db.notify(wakeChannel) }
+        return Delivery(id: id, webhookID: webhookID, kind: new.kind.rawValue, target: new.target,
                         orderingKey: new.orderingKey, conversationID: new.conversationID, messageID: new.messageID,
                         method: new.method, url: new.url, headers: new.headers, body: new.body, status: status, attempts: 0,
                         nextAttemptAt: now, lastAttemptAt: nil, lastStatus: gone ? 410 : nil, lastError: gone ? goneError : nil,
@@ -29,17 +36,46 @@ public enum Outbox {
 
     static let goneError = "not attempted: the target answered 410 Gone to an earlier delivery"
 
+    /// The PostgreSQL notification channel that wakes every gateway's dispatcher when new
+    /// deliveries commit (polling covers engines without LISTEN/NOTIFY).
+    public static let wakeChannel = "botbridge_outbox"
+
     // MARK: - Workers
 
-    /// Claims up to `limit` due deliveries (status → sending, attempts + 1). A delivery with an
-    /// ordering key is eligible only when no other delivery of its key is in flight and none
-    /// written before it is still pending, so one key's deliveries leave one at a time, in order
-    /// (a replayed older delivery goes before newer pending ones, but never beside one in flight).
-    static func claimDue(in db: Database, now: Int64, limit: Int) throws -> [Delivery] {
+    /// Claims up to `limit` due deliveries (status → sending, attempts + 1) for `claimant`,
+    /// leased until `leaseUntil`. A delivery with an ordering key is eligible only when no other
+    /// delivery of its key is in flight and none written before it is still pending, so one
+    /// key's deliveries leave one at a time, in order (a replayed older delivery goes before
+    /// newer pending ones, but never beside one in flight).
+    ///
+    /// On PostgreSQL, where gateways share the outbox: the claim skips rows another gateway is
+    /// claiming at that moment (`FOR UPDATE SKIP LOCKED`, run at read committed), and a delivery
+    /// whose gateway died is taken over once its lease has ended (it counts as in flight until then;
+    /// one without a lease, from a copied SQLite database, is taken over at once).
+    static func claimDue(in db: Database, now: Int64, limit: Int, claimant: String, leaseUntil: Int64) throws -> [Delivery] {
+        if db.dialect == .postgres {
+            return try db.query("""
+                UPDATE deliveries SET status = 'sending', attempts = attempts + 1, last_attempt_at = ?1, updated_at = ?1,
+                                      claimed_by = ?3, lease_until = ?4
+                WHERE id IN (
+                    SELECT d.id FROM deliveries d
+                    WHERE ((d.status = 'pending' AND d.next_attempt_at <= ?1)
+                           OR (d.status = 'sending' AND (d.lease_until IS NULL OR d.lease_until < ?1)))
+                      AND (d.ordering_key IS NULL OR NOT EXISTS (
+                            SELECT 1 FROM deliveries e
+                            WHERE e.ordering_key = d.ordering_key AND e.status IN ('pending', 'sending') AND e.id <> d.id
+                              AND ((e.status = 'sending' AND e.lease_until >= ?1) OR e.id < d.id)))
+                    ORDER BY d.next_attempt_at, d.id
+                    LIMIT ?2
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING \(Delivery.columns)
+                """, arguments: [now, limit, claimant, leaseUntil]).map(Delivery.init(row:)).sorted { $0.id < $1.id }
+        }
         // INDEXED BY: with a large backlog the planner otherwise prefers deliveries_by_status
         // and a sort, about 50 times slower at 100 000 pending rows.
-        try db.query("""
-            UPDATE deliveries SET status = 'sending', attempts = attempts + 1, last_attempt_at = ?1, updated_at = ?1
+        return try db.query("""
+            UPDATE deliveries SET status = 'sending', attempts = attempts + 1, last_attempt_at = ?1, updated_at = ?1,
+                                  claimed_by = ?3, lease_until = ?4
             WHERE id IN (
                 SELECT d.id FROM deliveries d INDEXED BY deliveries_due
                 WHERE d.status = 'pending' AND d.next_attempt_at <= ?1
@@ -50,7 +86,7 @@ public enum Outbox {
                 ORDER BY d.next_attempt_at, d.id
                 LIMIT ?2)
             RETURNING \(Delivery.columns)
-            """, arguments: [now, limit]).map(Delivery.init(row:)).sorted { $0.id < $1.id }
+            """, arguments: [now, limit, claimant, leaseUntil]).map(Delivery.init(row:)).sorted { $0.id < $1.id }
     }
 
     /// The earliest time a pending delivery is due, if any.
@@ -60,28 +96,28 @@ public enum Outbox {
 
     /// Records a 2xx. Returns false when the delivery was no longer in flight (replayed meanwhile).
     @discardableResult
-    static func markDone(_ id: Int64, status: Int, in db: Database, now: Int64) throws -> Bool {
+    static func markDone(_ id: Int64, status: Int, claimant: String, in db: Database, now: Int64) throws -> Bool {
         try db.run("""
             UPDATE deliveries SET status = 'done', last_status = ?1, last_error = NULL, done_at = ?2, updated_at = ?2
-            WHERE id = ?3 AND status = 'sending'
-            """, status, now, id)
+            WHERE id = ?3 AND status = 'sending' AND claimed_by = ?4
+            """, status, now, id, claimant)
         return db.changes == 1
     }
 
     /// Records a failed attempt that will be retried at `retryAt`.
-    static func scheduleRetry(_ id: Int64, status: Int?, error: String, retryAt: Int64, in db: Database, now: Int64) throws {
+    static func scheduleRetry(_ id: Int64, status: Int?, error: String, retryAt: Int64, claimant: String, in db: Database, now: Int64) throws {
         try db.run("""
             UPDATE deliveries SET status = 'pending', last_status = ?, last_error = ?, next_attempt_at = ?, updated_at = ?
-            WHERE id = ? AND status = 'sending'
-            """, status, error, retryAt, now, id)
+            WHERE id = ? AND status = 'sending' AND claimed_by = ?
+            """, status, error, retryAt, now, id, claimant)
     }
 
     /// Records a final failure.
-    static func markDead(_ id: Int64, status: Int?, error: String, in db: Database, now: Int64) throws {
+    static func markDead(_ id: Int64, status: Int?, error: String, claimant: String, in db: Database, now: Int64) throws {
         try db.run("""
             UPDATE deliveries SET status = 'dead', last_status = ?, last_error = ?, updated_at = ?
-            WHERE id = ? AND status = 'sending'
-            """, status, error, now, id)
+            WHERE id = ? AND status = 'sending' AND claimed_by = ?
+            """, status, error, now, id, claimant)
     }
 
     /// A target answered 410 Gone: it is marked gone, and every delivery still waiting for it is
@@ -99,10 +135,20 @@ public enum Outbox {
     }
 
     /// Puts deliveries that were in flight when the process stopped back in the queue, due now,
-    /// so they are sent again with the same `webhook-id`. Run once at start-up.
+    /// so they are sent again with the same `webhook-id`. Run once at start-up. On SQLite one
+    /// gateway holds the database, so every `sending` row was its own; on PostgreSQL only the rows
+    /// `claimant` (this gateway's stable name) held are taken back at once; other gateways'
+    /// are theirs until their lease ends.
     @discardableResult
-    public static func resumeInterrupted(in db: Database, now: Int64) throws -> Int {
-        try db.run("UPDATE deliveries SET status = 'pending', next_attempt_at = ?1, updated_at = ?1 WHERE status = 'sending'", now)
+    public static func resumeInterrupted(in db: Database, now: Int64, claimant: String) throws -> Int {
+        if db.dialect == .postgres {
+            try db.run("""
+                UPDATE deliveries SET status = 'pending', next_attempt_at = ?1, updated_at = ?1, claimed_by = NULL, lease_until = NULL
+                WHERE status = 'sending' AND claimed_by = ?2
+                """, now, claimant)
+        } else {
+            try db.run("UPDATE deliveries SET status = 'pending', next_attempt_at = ?1, updated_at = ?1 WHERE status = 'sending'", now)
+        }
         return db.changes
     }
 

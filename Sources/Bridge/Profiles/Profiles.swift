@@ -29,7 +29,7 @@ public enum Profiles {
         let json = value.json
         try db.run("""
             INSERT INTO user_attributes (user_id, name, value, source, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
-            ON CONFLICT (user_id, name) DO UPDATE SET value = ?3, source = ?4, updated_at = ?5 WHERE value IS NOT ?3
+            ON CONFLICT (user_id, name) DO UPDATE SET value = ?3, source = ?4, updated_at = ?5 WHERE user_attributes.value IS DISTINCT FROM ?3
             """, user, name, json, source, now)
         guard db.changes > 0 else { return false }
         try db.run("INSERT INTO user_attribute_writes (user_id, name, value, source, written_at) VALUES (?, ?, ?, ?, ?)",

@@ -1,5 +1,6 @@
-/// The one rewrite SQL needs on its way to PostgreSQL: SQLite-style placeholders (`?`, `?NNN`)
-/// become PostgreSQL's `$N`. String literals, quoted identifiers and comments are left alone.
+/// The rewrites SQL needs on its way to PostgreSQL: SQLite-style placeholders (`?`, `?NNN`)
+/// become PostgreSQL's `$N`, and SQLite's planner hint `INDEXED BY name` is dropped (PostgreSQL
+/// plans without hints). String literals, quoted identifiers and comments are left alone.
 enum PostgresSQL {
     /// The rewritten text and the number of parameters it takes.
     static func numberingPlaceholders(_ sql: String) -> (text: String, parameterCount: Int) {
@@ -48,12 +49,29 @@ enum PostgresSQL {
                 out.append(UInt8(ascii: "$"))
                 out.append(contentsOf: Array(String(number).utf8))
                 index = end
+            case UInt8(ascii: "I") where Self.hasPrefix(bytes, at: index, "INDEXED BY "):
+                // Drop the hint and the index name after it.
+                var end = index + "INDEXED BY ".utf8.count
+                while end < bytes.count, bytes[end] == UInt8(ascii: " ") { end += 1 }
+                while end < bytes.count, Self.isIdentifier(bytes[end]) { end += 1 }
+                index = end
             default:
                 out.append(byte)
                 index += 1
             }
         }
         return (String(decoding: out, as: UTF8.self), highest)
+    }
+
+    private static func hasPrefix(_ bytes: [UInt8], at index: Int, _ prefix: String) -> Bool {
+        let word = Array(prefix.utf8)
+        guard index + word.count <= bytes.count, index == 0 || !isIdentifier(bytes[index - 1]) else { return false }
+        return Array(bytes[index..<(index + word.count)]) == word
+    }
+
+    private static func isIdentifier(_ byte: UInt8) -> Bool {
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+            || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_")
     }
 
     private static func digit(_ byte: UInt8) -> Int? {
