@@ -16,6 +16,8 @@ public final class DatabasePool: Sendable {
     private let readQueue = JobQueue()
     private let migrateQueue = JobQueue()
     private let threads: Mutex<[DatabaseThread]> = Mutex([])
+    private let listeners: Mutex<[JobQueue.Signal]> = Mutex([])
+    private let isClosing = Flag()
     private let counters = Counters()
 
     /// Opens (creating when missing) the database, applies pending migrations, starts the threads.
@@ -115,10 +117,48 @@ public final class DatabasePool: Sendable {
     /// Finishes the queued work, closes every connection and stops the threads. Later calls fail
     /// with `StorageError.closed`.
     public func close() async {
+        isClosing.value.store(true, ordering: .relaxed)
+        for exited in listeners.withLock({ $0 }) { await exited.wait() }
         writeQueue.close()
         readQueue.close()
         migrateQueue.close()
         for thread in threads.withLock({ $0 }) { await thread.join() }
+    }
+
+    /// Calls `handler` (on a thread of its own) for each PostgreSQL notification on `channels`
+    /// (`db.notify` in any gateway's committed transaction): channel and payload. After its
+    /// connection was lost and opened again, calls it once with channel "" (notifications may have
+    /// been missed meanwhile). Does nothing on SQLite, where one process holds the database.
+    /// Stops when the pool closes.
+    public func listen(channels: [String], handler: @escaping @Sendable (String, String) -> Void) {
+        guard case .postgres(let address) = configuration.location, !channels.isEmpty else { return }
+        let settings = configuration.postgres
+        let exited = JobQueue.Signal()
+        listeners.withLock { $0.append(exited) }
+        let closing = isClosing
+        let thread = Thread {
+            var connectedBefore = false
+            while !closing.value.load(ordering: .relaxed) {
+                do {
+                    let connection = try PostgresConnection(address: address, connectTimeout: settings.connectTimeout,
+                                                            queryTimeout: settings.queryTimeout)
+                    defer { connection.close() }
+                    try connection.execute(channels.map { "LISTEN \"\($0)\"" }.joined(separator: "; "))
+                    if connectedBefore { handler("", "") }
+                    connectedBefore = true
+                    connection.onNotification = handler
+                    while !closing.value.load(ordering: .relaxed) {
+                        try connection.awaitNotifications(timeout: .milliseconds(200))
+                    }
+                } catch {
+                    Thread.sleep(forTimeInterval: Double(settings.reconnectDelay.components.seconds)
+                                 + Double(settings.reconnectDelay.components.attoseconds) / 1e18)
+                }
+            }
+            exited.fire()
+        }
+        thread.name = "botbridge-pg-listen"
+        thread.start()
     }
 
     /// Writes committed and the transactions that held them, since open.
@@ -138,6 +178,10 @@ public final class DatabasePool: Sendable {
     }
 
     // MARK: - On the database threads
+
+    private final class Flag: Sendable {
+        let value = Atomic<Bool>(false)
+    }
 
     private final class Counters: Sendable {
         let writes = Atomic<Int>(0)

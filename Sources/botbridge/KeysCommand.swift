@@ -43,8 +43,8 @@ struct KeysCreateCommand: Command {
     }
 
     func run() async -> Int32 {
-        let exists = FileManager.default.fileExists(atPath: databasePath)
-        guard let pool = await DatabaseLocation.open(path: databasePath, mustExist: exists) else { return ExitStatus.failure }
+        let (opened, status) = await DatabaseLocation.open(path: databasePath, mustExist: DatabaseLocation.exists(databasePath))
+        guard let pool = opened else { return status }
         let (name, scopes, rate) = (self.name, self.scopes, self.rate)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         do {

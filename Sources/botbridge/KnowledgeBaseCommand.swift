@@ -39,8 +39,8 @@ struct KnowledgeBaseImportCommand: Command {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             return ExitStatus.dataError
         }
-        let exists = FileManager.default.fileExists(atPath: databasePath)
-        guard let pool = await DatabaseLocation.open(path: databasePath, mustExist: exists) else { return ExitStatus.failure }
+        let (opened, status) = await DatabaseLocation.open(path: databasePath, mustExist: DatabaseLocation.exists(databasePath))
+        guard let pool = opened else { return status }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         do {
             let counts = try await pool.write { db in try KnowledgeBase.upsert(articles, in: db, now: now) }

@@ -88,7 +88,11 @@ struct ServeCommand: Command {
         if let logLevel { settings.logLevel = logLevel }
         if let logFormat { settings.logFormat = logFormat }
         if let eventLoops { settings.http.eventLoopCount = eventLoops }
-        if let databasePath { settings.databasePath = databasePath }
+        if let databasePath {
+            settings.databasePath = databasePath
+        } else if let url = ProcessInfo.processInfo.environment[DatabaseLocation.environmentVariable], !url.isEmpty {
+            settings.databasePath = url
+        }
         if let synchronous { settings.synchronous = synchronous }
         settings.http.host = settings.listen.host
         settings.http.port = settings.listen.port
@@ -111,14 +115,17 @@ struct ServeCommand: Command {
             return ExitStatus.config
         }
         let logger = Logger(label: "botbridge", level: settings.logLevel, sink: StreamLogSink(format: settings.logFormat))
-        guard let lock = DatabaseLock(databasePath: settings.databasePath) else {
+        // One gateway per SQLite file; any number share a PostgreSQL database.
+        let isPostgres = PostgresAddress.isPostgresURI(settings.databasePath)
+        let lock = isPostgres ? nil : DatabaseLock(databasePath: settings.databasePath)
+        if !isPostgres && lock == nil {
             FileHandle.standardError.write(Data("error: another botbridge serve is using \(settings.databasePath) (lock file \(settings.databasePath).lock)\n".utf8))
             return ExitStatus.unavailable
         }
         defer { withExtendedLifetime(lock) {} }
-        guard let pool = await DatabaseLocation.open(path: settings.databasePath, synchronous: settings.synchronous) else {
-            return ExitStatus.failure
-        }
+        let (opened, openStatus) = await DatabaseLocation.open(path: settings.databasePath, synchronous: settings.synchronous,
+                                                               postgres: settings.postgres)
+        guard let pool = opened else { return openStatus }
         if !gatewayConfiguration.knowledgeBaseImports.isEmpty {
             let paths = gatewayConfiguration.knowledgeBaseImports.map { gatewayHome.resolve($0, configFile: configPath) }
             guard await Self.importKnowledgeBase(paths, pool: pool, logger: logger) else {
@@ -140,8 +147,11 @@ struct ServeCommand: Command {
             + gatewayConfiguration.contactCenters.values.map { ContactCenterDelivery.target(for: $0, pool: pool, logger: logger) }
             + profileSinks.targets(pool: pool)
         if devOutboxURL != nil { targets.append(DeliveryTarget(id: GatewayRoutes.devOutboxTarget, kind: .webhook)) }
+        var dispatcherConfiguration = DeliveryDispatcher.Configuration()
+        if settings.listen.port != 0 { dispatcherConfiguration.instance = Self.instanceName(port: settings.listen.port) }
+        if let lease = settings.deliveryLease { dispatcherConfiguration.lease = lease }
         let dispatcher = DeliveryDispatcher(pool: pool, client: client, targets: DeliveryTargets(targets), clock: clock,
-                                            logger: logger)
+                                            logger: logger, configuration: dispatcherConfiguration)
         dispatcherBox.dispatcher = dispatcher
         let metrics = HTTPServerMetrics()
         let gateway = GatewayRoutes(metrics: metrics, pool: pool, dispatcher: dispatcher, clock: clock,
@@ -169,6 +179,20 @@ struct ServeCommand: Command {
             await pool.close()
             return ExitStatus.failure
         }
+        // Other gateways on the same PostgreSQL database: their commits wake this one's
+        // dispatcher and web-chat readers (polling covers a lost connection or no LISTEN).
+        if isPostgres && settings.listenForNotifications {
+            webChatHub.relay = { identity in
+                Task { try? await pool.write { db in try db.notify(WebChatHub.notificationChannel, payload: String(identity)) } }
+            }
+            pool.listen(channels: [Outbox.wakeChannel, WebChatHub.notificationChannel]) { channel, payload in
+                switch channel {
+                case Outbox.wakeChannel: dispatcher.notify()
+                case WebChatHub.notificationChannel: if let identity = Int64(payload) { webChatHub.notify(identity: identity, relay: false) }
+                default: dispatcher.notify(); webChatHub.notifyAll()
+                }
+            }
+        }
         outages.start(pool: pool)
         let noAgent = NoAgentWatch(configuration: gatewayConfiguration, hub: webChatHub, clock: clock, logger: logger,
                                    wake: { dispatcher.notify() })
@@ -177,7 +201,8 @@ struct ServeCommand: Command {
         let shown = ListenAddress(host: settings.listen.host, port: port)
         FileHandle.standardOutput.write(Data("botbridge \(BotbridgeVersion.current) listening on http://\(shown)\n".utf8))
         logger.info("listening", [("address", shown.description), ("event_loops", String(settings.http.eventLoopCount)),
-                                  ("database", settings.databasePath), ("synchronous", settings.synchronous.rawValue.lowercased())])
+                                  ("database", (try? DatabaseConfiguration.Location(settings.databasePath).description) ?? "?"),
+                                  ("synchronous", settings.synchronous.rawValue.lowercased()), ("instance", dispatcherConfiguration.instance)])
         if let embeddedWarning { logger.warning(embeddedWarning) }
         for channel in gatewayConfiguration.channels.values.sorted(by: { $0.id < $1.id }) where channel.isWebChat {
             logger.info("web chat", [("channel", channel.id), ("page", "http://\(shown)/channels/\(channel.id)/chat")])
@@ -204,6 +229,13 @@ extension ServeCommand {
     /// `knowledge_base.import`: reads every path and upserts the articles in one transaction
     /// (idempotent on id and locale, so every start-up can do it). A path that cannot be read
     /// stops the start with its reason.
+    /// This gateway's name in the shared outbox: host name and port, stable across restarts.
+    static func instanceName(port: Int) -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&buffer, buffer.count) == 0 ? String(cString: buffer) : "localhost"
+        return "\(host):\(port)"
+    }
+
     static func importKnowledgeBase(_ paths: [String], pool: DatabasePool, logger: Logger) async -> Bool {
         var articles: [Article] = []
         for path in paths {

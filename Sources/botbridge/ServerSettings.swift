@@ -15,6 +15,13 @@ struct ServerSettings {
     /// The `database` section: the SQLite file and its durability.
     var databasePath = DatabaseLocation.defaultPath
     var synchronous: DatabaseConfiguration.Synchronous = .normal
+    /// PostgreSQL's pool (`database.writers`, `database.readers`).
+    var postgres = DatabaseConfiguration.PostgresSettings()
+    /// `database.listen`: wake other gateways with LISTEN/NOTIFY (false: polling only, for
+    /// engines without it such as CockroachDB and YugabyteDB). PostgreSQL only.
+    var listenForNotifications = true
+    /// `database.delivery_lease_seconds`: how long a gateway's claim on a delivery lasts.
+    var deliveryLease: Duration?
     /// The `api` section: default per-key request rates.
     var apiLimits = APIAuthenticator.Limits()
 
@@ -121,15 +128,30 @@ struct ServerSettings {
         }
     }
 
-    /// Reads the optional `database` section: `path` and `synchronous` ("normal" or "full").
+    /// Reads the optional `database` section: `path` (SQLite) or `url` (PostgreSQL), `synchronous`
+    /// ("normal" or "full", SQLite), `writers` and `readers` (PostgreSQL connections), `listen`
+    /// (LISTEN/NOTIFY between gateways) and `delivery_lease_seconds`.
     private mutating func loadDatabase(_ section: Any?, path: String) throws(ConfigError) {
         guard let section else { return }
         guard let fields = section as? [String: Any] else { throw ConfigError(message: "\(path): 'database' must be an object") }
-        if let unknown = fields.keys.sorted().first(where: { !["path", "synchronous"].contains($0) }) {
-            throw ConfigError(message: "\(path): unknown field 'database.\(unknown)' (known: path, synchronous)")
+        let known = ["delivery_lease_seconds", "listen", "path", "readers", "synchronous", "url", "writers"]
+        if let unknown = fields.keys.sorted().first(where: { !known.contains($0) }) {
+            throw ConfigError(message: "\(path): unknown field 'database.\(unknown)' (known: \(known.joined(separator: ", ")))")
+        }
+        if fields["path"] != nil && fields["url"] != nil {
+            throw ConfigError(message: "\(path): give 'database.path' (SQLite) or 'database.url' (PostgreSQL), not both")
         }
         if let value = fields["path"] {
             guard let text = value as? String, !text.isEmpty else { throw ConfigError(message: "\(path): 'database.path' must be a non-empty string") }
+            databasePath = text
+        }
+        if let value = fields["url"] {
+            guard let text = value as? String, PostgresAddress.isPostgresURI(text) else {
+                throw ConfigError(message: "\(path): 'database.url' must be a postgres:// or postgresql:// URL")
+            }
+            do { _ = try PostgresAddress(text) } catch {
+                throw ConfigError(message: "\(path): 'database.url': \(error)")
+            }
             databasePath = text
         }
         if let value = fields["synchronous"] {
@@ -137,6 +159,23 @@ struct ServerSettings {
                 throw ConfigError(message: "\(path): 'database.synchronous' must be \"normal\" or \"full\"")
             }
             synchronous = mode
+        }
+        for name in ["writers", "readers"] {
+            guard let value = fields[name] else { continue }
+            guard let number = value as? NSNumber, !isJSONBoolean(value), let count = Int(exactly: number.doubleValue), (1...64).contains(count) else {
+                throw ConfigError(message: "\(path): 'database.\(name)' must be a whole number from 1 to 64")
+            }
+            if name == "writers" { postgres.writers = count } else { postgres.readers = count }
+        }
+        if let value = fields["listen"] {
+            guard isJSONBoolean(value), let flag = value as? Bool else { throw ConfigError(message: "\(path): 'database.listen' must be true or false") }
+            listenForNotifications = flag
+        }
+        if let value = fields["delivery_lease_seconds"] {
+            guard let number = value as? NSNumber, !isJSONBoolean(value), number.doubleValue >= 5, number.doubleValue <= 86_400 else {
+                throw ConfigError(message: "\(path): 'database.delivery_lease_seconds' must be a number from 5 to 86400")
+            }
+            deliveryLease = .milliseconds(Int64(number.doubleValue * 1000))
         }
     }
 }

@@ -27,8 +27,26 @@ public final class WebChatHub: Sendable {
     }
 
     private let state = Mutex(State())
+    private let relayHook = Mutex<(@Sendable (Int64) -> Void)?>(nil)
 
     public init() {}
+
+    /// The PostgreSQL notification channel that carries wake-ups between gateways (payload: the identity).
+    public static let notificationChannel = "botbridge_webchat"
+
+    /// Called with each notified identity so other gateways sharing the database wake their
+    /// readers too (set by `serve` on PostgreSQL: a `NOTIFY`). Nil: this process only.
+    public var relay: (@Sendable (Int64) -> Void)? {
+        get { relayHook.withLock { $0 } }
+        set { relayHook.withLock { $0 = newValue } }
+    }
+
+    /// Wakes every reader of every identity (after a lost notification connection: anything
+    /// may have been missed, and a spurious wake-up costs one read).
+    public func notifyAll() {
+        let identities = state.withLock { Array($0.watchers.keys) }
+        for identity in identities { notify(identity: identity, relay: false) }
+    }
 
     /// One reader's registration; end it with `cancel()` when the reader is done.
     public struct Watch: Sendable {
@@ -64,8 +82,10 @@ public final class WebChatHub: Sendable {
         return Watch(hub: self, identity: identity, ticket: ticket)
     }
 
-    /// Wakes every reader of `identity` (or marks it, if it is between waits).
-    public func notify(identity: Int64) {
+    /// Wakes every reader of `identity` (or marks it, if it is between waits), and, unless
+    /// `relay` is false (a wake-up that came from another gateway), tells the other gateways.
+    public func notify(identity: Int64, relay: Bool = true) {
+        if relay, let hook = relayHook.withLock({ $0 }) { hook(identity) }
         let woken = state.withLock { state -> [Continuation] in
             guard var watchers = state.watchers[identity] else { return [] }
             var woken: [Continuation] = []
