@@ -185,16 +185,25 @@ public final class Database {
         transactionDepth += 1
         defer { transactionDepth -= 1 }
         let name = "sp\(transactionDepth)"
-        try run("SAVEPOINT \(name)")
+        try control("SAVEPOINT \(name)")
         do {
             let result = try body(self)
-            try run("RELEASE \(name)")
+            try control("RELEASE \(name)")
             return result
         } catch {
             // Keep the first error: a failing rollback must not hide why we rolled back.
-            try? run("ROLLBACK TO \(name)")
-            try? run("RELEASE \(name)")
+            try? control("ROLLBACK TO \(name)")
+            try? control("RELEASE \(name)")
             throw error
+        }
+    }
+
+    /// A transaction-control statement: SQLite's cached statement, PostgreSQL's simple query
+    /// (which, unlike preparing a statement, works in a transaction that has failed).
+    private func control(_ sql: String) throws(StorageError) {
+        switch connection {
+        case .sqlite: try run(sql)
+        case .postgres(let postgres): try postgres.execute(sql)
         }
     }
 

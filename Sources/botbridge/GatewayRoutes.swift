@@ -20,6 +20,8 @@ struct GatewayRoutes {
 
     func router() -> Router {
         var router = Router()
+        // Outermost: a request that cannot reach the database is 503 + Retry-After, never 500.
+        router.add(middleware: DatabaseUnavailable())
         let health = Array(#"{"status":"ok"}"#.utf8)
         router.get("/healthz") { _, _ in
             HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: health)

@@ -18,8 +18,10 @@ struct GatewayUnderTest {
     var environment: [String: String] = [:]
 
     /// `prepare` runs in the directory before the gateway starts (importing a knowledge base...).
-    static func start(config: String, fakePort: Int, prepare: (URL) async throws -> Void = { _ in }) async throws -> GatewayUnderTest {
-        try await start(configFile: nil, config: config, fakePort: fakePort, prepare: prepare)
+    /// `database` is what `--db` gets: the SQLite file in the directory, or a PostgreSQL URL.
+    static func start(config: String, fakePort: Int, database: String = "botbridge.sqlite",
+                      prepare: (URL) async throws -> Void = { _ in }) async throws -> GatewayUnderTest {
+        try await start(configFile: nil, config: config, fakePort: fakePort, database: database, prepare: prepare)
     }
 
     /// A configuration file as it is (an example), with `environment` for its `${VARS}`.
@@ -28,13 +30,14 @@ struct GatewayUnderTest {
     }
 
     private static func start(configFile: String?, config: String?, fakePort: Int, environment: [String: String] = [:],
+                              database: String = "botbridge.sqlite",
                               prepare: (URL) async throws -> Void = { _ in }) async throws -> GatewayUnderTest {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-gateway-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         if let config { try Data(config.utf8).write(to: directory.appendingPathComponent("botbridge.json")) }
         try await prepare(directory)
         let arguments = ["serve", "--config", configFile ?? "botbridge.json", "--home", BinaryRunner.repositoryRoot.path,
-                         "--db", "botbridge.sqlite", "--listen", "127.0.0.1:0"]
+                         "--db", database, "--listen", "127.0.0.1:0"]
         let environment = environment.merging(["FAKE": "http://127.0.0.1:\(fakePort)"]) { mine, _ in mine }
         let runner = try BinaryRunner(arguments, directory: directory, environment: environment)
         return GatewayUnderTest(runner: runner, port: try await runner.waitForListeningPort(), directory: directory,
@@ -72,8 +75,10 @@ struct GatewayUnderTest {
 
     /// The gateway's database, for reading after `stop()`.
     func openDatabase() async throws -> DatabasePool {
-        try await DatabasePool.open(DatabaseConfiguration(path: directory.appendingPathComponent("botbridge.sqlite").path,
-                                                          migrations: BridgeSchema.migrations))
+        let database = arguments[arguments.firstIndex(of: "--db")! + 1]
+        let location = PostgresAddress.isPostgresURI(database) ? try DatabaseConfiguration.Location(database)
+            : .sqlite(path: directory.appendingPathComponent(database).path)
+        return try await DatabasePool.open(DatabaseConfiguration(location: location, migrations: BridgeSchema.migrations))
     }
 
     func removeDirectory() {

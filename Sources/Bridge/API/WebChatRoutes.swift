@@ -165,7 +165,11 @@ public struct WebChatRoutes: Sendable {
         let watch = hub.watch(identity: session.identityID)
         defer { watch.cancel() }
         var messages = try await read(session, after: cursor)
-        if messages.isEmpty && wait > .zero, await watch.wait(timeout: wait) {
+        // A wake-up may find nothing new (another gateway's relay, a message for the bot): wait on
+        // until the deadline.
+        let deadline = ContinuousClock.now + wait
+        while messages.isEmpty, case let remaining = deadline - ContinuousClock.now, remaining > .zero,
+              await watch.wait(timeout: remaining) {
             messages = try await read(session, after: cursor)
         }
         return .json(Page(messages: messages, cursor: messages.last?.cursor ?? cursor), headers: ["Cache-Control": "no-store"])

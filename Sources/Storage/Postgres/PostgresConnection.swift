@@ -138,8 +138,29 @@ public final class PostgresConnection {
             if index < values.count, case .blob = values[index] { return 17 }
             return 0
         }
+        // A failed prepare would abort the open transaction: guard the first try with a savepoint.
+        let guarded = isInTransaction && !isTransactionFailed
+        if guarded { try execute("SAVEPOINT bb_prepare") }
         guard PQsendPrepare(handle, name, text, Int32(count), types) == 1 else { throw sendFailure(sql) }
-        _ = try collect(sql)
+        do {
+            _ = try collect(sql)
+        } catch .postgres(let failure) where failure.sqlState == "42P08" {
+            // "could not determine data type of parameter" (e.g. `? IS NULL OR state = ?`): type
+            // every parameter from this call's values (a null as text) and prepare again.
+            if guarded { try execute("ROLLBACK TO SAVEPOINT bb_prepare") }
+            let typed: [Oid] = (0..<count).map { index in
+                guard index < values.count else { return 25 }
+                switch values[index] {
+                case .integer: return 20
+                case .double: return 701
+                case .blob: return 17
+                case .text, .null: return 25
+                }
+            }
+            guard PQsendPrepare(handle, name, text, Int32(count), typed) == 1 else { throw sendFailure(sql) }
+            _ = try collect(sql)
+        }
+        if guarded { try execute("RELEASE SAVEPOINT bb_prepare") }
         let statement = Prepared(name: name, parameterCount: count)
         statements[sql] = statement
         return statement
