@@ -8,14 +8,20 @@ public struct IdempotencyKey: Sendable, Equatable {
     /// How long a key is remembered.
     public static let window: Int64 = 24 * 3600 * 1000
 
+    /// The API key that sent it (keys are per API key).
     public let apiKeyID: Int64
+    /// The `Idempotency-Key` header's value.
     public let key: String
+    /// The route it was sent to.
     public let route: String
+    /// SHA-256 of the route and the request body.
     public let requestHash: [UInt8]
 
     /// A remembered answer.
     public struct Answer: Sendable, Equatable {
+        /// The HTTP status it was answered with.
         public var status: Int
+        /// The answer's body as sent.
         public var body: [UInt8]
     }
 

@@ -5,7 +5,9 @@ import Storage
 public enum Conversations {
     /// A conversation named by its public id.
     public struct Reference: Sendable, Equatable {
+        /// The row id.
         public var id: Int64
+        /// The channel it is on.
         public var channel: String?
     }
 

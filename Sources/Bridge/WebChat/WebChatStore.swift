@@ -38,6 +38,9 @@ public struct WebChatMessage: Encodable, Sendable, Equatable {
         case cursor, id, sequence, direction, author, type, text, suggestions, status
         case conversationID = "conversation_id", mediaURL = "media_url", createdAt = "created_at"
     }
+
+    /// An outbound message sent to the page but not yet handed to it: handing it over delivers it.
+    var awaitsDelivery: Bool { direction == "outbound" && status == MessageDeliveryStatus.sent.rawValue }
 }
 
 /// Sessions and the per-user message feed of the built-in web chat, over the shared schema.
@@ -113,7 +116,7 @@ public enum WebChatStore {
 
     /// Marks outbound messages the page has been handed as delivered.
     public static func markDelivered(_ messages: [WebChatMessage], in db: Database, now: Int64) throws {
-        for message in messages where message.direction == "outbound" && message.status == "sent" {
+        for message in messages where message.awaitsDelivery {
             try db.run("UPDATE messages SET status = 'delivered', status_at = ? WHERE id = ? AND status = 'sent'", now, message.cursor)
         }
     }
@@ -122,7 +125,7 @@ public enum WebChatStore {
     /// page has them now), each in its own transaction.
     static func read(_ session: WebChatSession, after cursor: Int64, pool: DatabasePool, clock: any DeliveryClock) async throws -> [WebChatMessage] {
         let messages = try await pool.read { db in try Self.messages(identity: session.identityID, after: cursor, in: db) }
-        if messages.contains(where: { $0.direction == "outbound" && $0.status == "sent" }) {
+        if messages.contains(where: \.awaitsDelivery) {
             let now = clock.now()
             try await pool.write { db in try Self.markDelivered(messages, in: db, now: now) }
         }
