@@ -132,10 +132,7 @@ public enum ConversationRoutes {
                     try Handoff.request(conversationID: conversationID, signal: signal, configuration: configuration, in: db, now: now)
                 }
             } catch let refusal as Handoff.Refusal {
-                switch refusal {
-                case .noContactCenter: throw HTTPError(.conflict, code: "no_contact_center", message: refusal.description)
-                case .notWithBot: throw HTTPError(.conflict, code: "illegal_transition", message: refusal.description)
-                }
+                throw httpError(refusal)
             }
             wake(channel: channel, identity: started.notice?.identityID)
             return .json(["case_id": started.casePublicID, "state": ConversationState.queued.rawValue], status: .created)
@@ -166,6 +163,14 @@ public enum ConversationRoutes {
         @Sendable func wake(channel: Channel?, identity: Int64?) {
             dispatcher.notify()
             if channel?.sender == nil, let identity { webChatHub.notify(identity: identity) }
+        }
+    }
+
+    /// The answer to a handoff that does not start: 409 either way, with the reason's code.
+    static func httpError(_ refusal: Handoff.Refusal) -> HTTPError {
+        switch refusal {
+        case .noContactCenter: HTTPError(.conflict, code: "no_contact_center", message: refusal.description)
+        case .notWithBot: HTTPError(.conflict, code: "illegal_transition", message: refusal.description)
         }
     }
 

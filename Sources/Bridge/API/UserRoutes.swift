@@ -1,7 +1,6 @@
 import Foundation
 import HTTP
 import Storage
-import Templates
 
 /// Profiles over HTTP:
 ///
