@@ -88,7 +88,7 @@ import Testing
     static func bot(_ id: String, channels: Set<String>? = nil, states: Set<String> = ["bot"], triggers: [String] = [],
                     isDefault: Bool = false) -> Bot {
         Bot(id: id, adapter: adapters["generic"]!, url: "http://127.0.0.1:9/\(id)", target: DeliveryTarget(id: "bot:\(id)", kind: .bot),
-            channels: channels, states: states, triggers: triggers.map { try! BotTrigger.parse($0).get() }, isDefault: isDefault)
+            channels: channels, states: Set(states.compactMap(ConversationState.init(rawValue:))), triggers: triggers.map { try! BotTrigger.parse($0).get() }, isDefault: isDefault)
     }
 
     @Test func routingByKeywordRegexChannelAndState() {
@@ -99,7 +99,7 @@ import Testing
             Self.bot("faq", isDefault: true),
         ])
         func route(_ text: String?, postback: String? = nil, channel: String = "wa", state: String = "bot") -> String? {
-            router.route(channel: channel, state: state, text: text, postback: postback)?.id
+            router.route(channel: channel, state: ConversationState(rawValue: state)!, text: text, postback: postback)?.id
         }
         #expect(route("Where is my ORDER?") == "orders")
         #expect(route("my orders are late") == "faq") // whole words only
@@ -110,10 +110,10 @@ import Testing
         #expect(route("hello") == "faq")
         #expect(route("hello", state: "agent") == "standby")
         #expect(route("hello", state: "queued") == nil)
-        #expect(BotRouter(bots: [Self.bot("a", triggers: ["x"]), Self.bot("b", triggers: ["y"])]).route(channel: "wa", state: "bot", text: "z", postback: nil) == nil)
+        #expect(BotRouter(bots: [Self.bot("a", triggers: ["x"]), Self.bot("b", triggers: ["y"])]).route(channel: "wa", state: .bot, text: "z", postback: nil) == nil)
         let pinned = BotRouter(bots: [Self.bot("orders", triggers: ["order"]), Self.bot("faq", isDefault: true), Self.bot("sales")], channelBot: "sales")
-        #expect(pinned.route(channel: "wa", state: "bot", text: "hi", postback: nil)?.id == "sales")
-        #expect(pinned.route(channel: "wa", state: "bot", text: "order", postback: nil)?.id == "orders")
+        #expect(pinned.route(channel: "wa", state: .bot, text: "hi", postback: nil)?.id == "sales")
+        #expect(pinned.route(channel: "wa", state: .bot, text: "order", postback: nil)?.id == "orders")
     }
 
     @Test func badTriggersAreRefused() {

@@ -32,35 +32,15 @@ public struct BrazeRoutes: Sendable {
         self.auth = auth
     }
 
-    /// One recipient's outcome, in the answer (an extension to Braze's: where each message went).
-    struct Sent: Encodable {
-        var externalUserID: String
-        var conversationID: String
-        var messageIDs: [String]
-        enum CodingKeys: String, CodingKey {
-            case externalUserID = "external_user_id", conversationID = "conversation_id", messageIDs = "message_ids"
-        }
-    }
-
     struct Answer: Encodable {
         var dispatchID: String
         var message = "success"
         var errors: [String]?
-        var sent: [Sent]
+        var sent: [DispatchBatch.Sent]
         enum CodingKeys: String, CodingKey {
             case message, errors, sent
             case dispatchID = "dispatch_id"
         }
-    }
-
-    /// A recipient after validation: who, with what properties and attributes.
-    struct Recipient {
-        var externalID: String?
-        var alias: (name: String, label: String)?
-        var triggerProperties: [String: TemplateValue]
-        var attributes: [String: TemplateValue]
-        var sendToExistingOnly: Bool
-        var label: String { externalID ?? alias.map { "\($0.label):\($0.name)" } ?? "?" }
     }
 
     public func register(on router: inout Router) {
@@ -97,37 +77,11 @@ public struct BrazeRoutes: Sendable {
         let recipients = broadcast ? [] : try Self.recipients(body["recipients"])
         let idempotency = try Idempotency.from(request, apiKey: key, route: "/campaigns/trigger/send")
         let now = clock.now()
+        let trigger = Dispatch.CampaignTrigger(campaign: campaign, sendID: sendID, properties: topProperties, recipients: recipients,
+                                               broadcast: broadcast)
         let configuration = self.configuration
         return try await commit(idempotency, now: now) { db, batch in
-            var targets = recipients
-            if broadcast {
-                targets = try Self.broadcastRecipients(channel: campaign.channel, in: db)
-            }
-            for recipient in targets {
-                do {
-                    let userID = try Self.resolve(recipient, in: db, now: now)
-                    for (name, value) in recipient.attributes.sorted(by: { $0.key < $1.key }) {
-                        try Profiles.set(userID, name, value, source: "api", in: db, now: now)
-                    }
-                    guard let target = try Dispatch.target(user: userID, channel: campaign.channel, channels: configuration.channels,
-                                                           in: db, now: now) else {
-                        throw Dispatch.Problem.noConversation(recipient.label)
-                    }
-                    let externalID = try db.scalar("SELECT external_id FROM users WHERE id = ?", userID).string ?? recipient.label
-                    let properties = topProperties.merging(recipient.triggerProperties) { _, own in own }
-                    let context = try Dispatch.context(user: userID, externalID: externalID, extra: [
-                        "api_trigger_properties": .object(properties), "campaign_id": .string(campaignID),
-                        "send_id": sendID.map(TemplateValue.string) ?? .null, "dispatch_id": .string(batch.dispatchID),
-                    ], in: db)
-                    let message = campaign.message.render(context)
-                    guard message.text != nil || message.mediaURL != nil || message.template != nil else {
-                        throw Dispatch.Problem.nothingToSend(recipient.label)
-                    }
-                    try batch.send(message, to: target, label: externalID, configuration: configuration, in: db, now: now)
-                } catch let problem as Dispatch.Problem {
-                    batch.errors.append(problem.description)
-                }
-            }
+            try Dispatch.campaign(trigger, batch: &batch, configuration: configuration, in: db, now: now)
         }
     }
 
@@ -162,66 +116,20 @@ public struct BrazeRoutes: Sendable {
         let now = clock.now()
         let configuration = self.configuration
         return try await commit(idempotency, now: now) { db, batch in
-            var targets: [(label: String, target: Dispatch.Target?)] = []
-            if let conversationPublicID {
-                let row = try db.queryRow("SELECT id, channel, identity_id, state FROM conversations WHERE public_id = ?", conversationPublicID)
-                if let row, let id = row.int64("id"), let channel = row.string("channel"), row.string("state") != "closed" {
-                    targets.append((conversationPublicID, Dispatch.Target(conversationID: id, conversationPublicID: conversationPublicID,
-                                                                         channel: channel, identityID: row.int64("identity_id") ?? 0)))
-                } else {
-                    batch.errors.append("no open conversation '\(conversationPublicID)'")
-                }
-            }
-            for externalID in recipientIDs {
-                guard let user = try Dispatch.user(externalID: externalID, in: db) else {
-                    batch.errors.append(Dispatch.Problem.unknownUser(externalID).description)
-                    continue
-                }
-                targets.append((externalID, try Dispatch.target(user: user, channel: channelName, channels: configuration.channels, in: db, now: now)))
-            }
-            for (label, target) in targets {
-                guard let target else { batch.errors.append(Dispatch.Problem.noConversation(label).description); continue }
-                try batch.send(message, to: target, label: label, configuration: configuration, in: db, now: now)
-            }
+            try Dispatch.inline(message, conversationPublicID: conversationPublicID, externalIDs: recipientIDs, channel: channelName,
+                                batch: &batch, configuration: configuration, in: db, now: now)
         }
     }
 
     // MARK: - Committing
 
-    /// What one call sent, built up inside its transaction.
-    struct Batch {
-        let dispatchID = PublicID.make("dsp")
-        var errors: [String] = []
-        var sent: [Sent] = []
-        /// Web-chat identities to wake after the commit.
-        var identities: [Int64] = []
-
-        mutating func send(_ message: OutboundMessage, to target: Dispatch.Target, label: String, configuration: GatewayConfiguration,
-                           in db: Database, now: Int64) throws {
-            guard let channel = configuration.channels[target.channel] else {
-                errors.append("channel '\(target.channel)' is no longer configured")
-                return
-            }
-            var message = message
-            message.dispatchID = dispatchID
-            let result = try Outbound.send(message, conversationID: target.conversationID, sender: channel.sender,
-                                           publicURL: configuration.publicURL, in: db, now: now)
-            if channel.sender == nil { identities.append(result.identityID) }
-            if result.windowClosed && !result.usedFallback {
-                errors.append("\(label): the session window is closed and the channel has no fallback template (message stored as failed)")
-            }
-            sent.append(Sent(externalUserID: label, conversationID: target.conversationPublicID,
-                             messageIDs: try BrazeRoutes.publicIDs(result.messageIDs, in: db)))
-        }
-    }
-
     /// Runs `body` in one write transaction behind the idempotency check, records the answer
     /// with the key, and wakes the dispatcher and web-chat readers once committed.
     func commit(_ idempotency: Idempotency?, now: Int64,
-                _ body: @escaping @Sendable (Database, inout Batch) throws -> Void) async throws -> HTTPResponse {
+                _ body: @escaping @Sendable (Database, inout DispatchBatch) throws -> Void) async throws -> HTTPResponse {
         let (response, identities, replayed) = try await pool.write { db -> (HTTPResponse, [Int64], Bool) in
             if let replay = try idempotency?.replay(in: db, now: now) { return (replay, [], true) }
-            var batch = Batch()
+            var batch = DispatchBatch()
             try body(db, &batch)
             let response = HTTPResponse.json(Answer(dispatchID: batch.dispatchID, errors: batch.errors.isEmpty ? nil : batch.errors,
                                                     sent: batch.sent), status: .created)
@@ -266,7 +174,7 @@ public struct BrazeRoutes: Sendable {
     }
 
     /// Validates `recipients`: 1–50 objects, each naming a user once (duplicates collapsed).
-    static func recipients(_ value: Any?) throws(BrazeError) -> [Recipient] {
+    static func recipients(_ value: Any?) throws(BrazeError) -> [CampaignRecipient] {
         guard let value, !isJSONNull(value) else {
             throw BrazeError(.badRequest, "no recipients: give recipients (or broadcast, when the campaign allows it)", errors: ["no_recipients"])
         }
@@ -277,10 +185,10 @@ public struct BrazeRoutes: Sendable {
         guard list.count <= maxRecipients else {
             throw BrazeError(.badRequest, "too many recipients: \(list.count), at most \(maxRecipients) per call", errors: ["too_many_recipients"])
         }
-        var recipients: [Recipient] = []
+        var recipients: [CampaignRecipient] = []
         for (index, item) in list.enumerated() {
             let field = "recipients[\(index)]"
-            var recipient = Recipient(externalID: nil, alias: nil, triggerProperties: [:], attributes: [:], sendToExistingOnly: true)
+            var recipient = CampaignRecipient(externalID: nil, alias: nil, triggerProperties: [:], attributes: [:], sendToExistingOnly: true)
             if let id = item["external_user_id"] {
                 guard let text = id as? String, !text.isEmpty else {
                     throw BrazeError(.badRequest, "\(field).external_user_id must be a non-empty string", errors: ["invalid_external_user_id"])
@@ -334,30 +242,5 @@ public struct BrazeRoutes: Sendable {
             throw BrazeError(.badRequest, "message needs text, media_url or template", errors: ["empty_message"])
         }
         return message
-    }
-
-    static func resolve(_ recipient: Recipient, in db: Database, now: Int64) throws -> Int64 {
-        if let externalID = recipient.externalID {
-            if let user = try Dispatch.user(externalID: externalID, in: db) { return user }
-            guard !recipient.sendToExistingOnly else { throw Dispatch.Problem.unknownUser(externalID) }
-            // A new profile: it has no channel identity yet, so nothing can be sent to it (reported).
-            return try ProfileDirectory.create(.externalID(externalID), in: db, now: now)
-        }
-        if let alias = recipient.alias, let user = try ProfileDirectory.user(.alias(name: alias.name, label: alias.label), in: db) { return user }
-        throw Dispatch.Problem.unknownUser(recipient.label)
-    }
-
-    static func broadcastRecipients(channel: String?, in db: Database) throws -> [Recipient] {
-        let rows = try db.query("""
-            SELECT DISTINCT u.external_id FROM users u JOIN conversations c ON c.user_id = u.id
-            WHERE u.external_id IS NOT NULL AND (?1 IS NULL OR c.channel = ?1)
-            """, channel)
-        return rows.compactMap { $0.string("external_id") }.map {
-            Recipient(externalID: $0, alias: nil, triggerProperties: [:], attributes: [:], sendToExistingOnly: true)
-        }
-    }
-
-    static func publicIDs(_ ids: [Int64], in db: Database) throws -> [String] {
-        try ids.compactMap { try db.scalar("SELECT public_id FROM messages WHERE id = ?", $0).string }
     }
 }

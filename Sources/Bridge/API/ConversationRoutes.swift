@@ -1,6 +1,5 @@
 import HTTP
 import Storage
-import Templates
 
 /// `POST /v1/conversations/{id}/messages` (scope `messages.send`): a bot or agent reply into a
 /// known conversation, stored and sent through the outbox. `GET /v1/conversations[/{id}]`
@@ -47,8 +46,9 @@ public enum ConversationRoutes {
                 guard let value = Int(text), (1...500).contains(value) else { throw HTTPError.badRequest("'limit' must be 1-500", code: "invalid_limit") }
                 limit = value
             }
-            let state = request.query["state"]
-            if let state, !["bot", "queued", "agent", "closed"].contains(state) {
+            let stateText = request.query["state"]
+            let state = stateText.flatMap(ConversationState.init(rawValue:))
+            guard stateText == nil || state != nil else {
                 throw HTTPError.badRequest("'state' must be bot, queued, agent or closed", code: "invalid_state")
             }
             let pageSize = limit
@@ -81,10 +81,8 @@ public enum ConversationRoutes {
             default: throw HTTPError(.unprocessableContent, code: "invalid_author", message: "'author' must be bot or agent")
             }
             let publicID = context.parameters["id"] ?? ""
-            let found = try await pool.read { db in
-                try db.queryRow("SELECT id, channel FROM conversations WHERE public_id = ?", publicID)
-            }
-            guard let found, let conversationID = found.int64("id"), let channelID = found.string("channel") else {
+            let found = try await pool.read { db in try Conversations.find(publicID: publicID, in: db) }
+            guard let found, let channelID = found.channel else {
                 throw HTTPError.notFound("no conversation '\(publicID)'")
             }
             guard let channel = configuration.channels[channelID], channel.sender != nil || channel.isWebChat else {
@@ -99,8 +97,8 @@ public enum ConversationRoutes {
             let idempotency = try Idempotency.from(request, apiKey: key, route: "/v1/conversations/\(publicID)/messages")
             let (response, identity, replayed) = try await pool.write { db -> (HTTPResponse, Int64, Bool) in
                 if let replay = try idempotency?.replay(in: db, now: now) { return (replay, 0, true) }
-                let result = try Outbound.send(message, conversationID: conversationID, sender: sender, publicURL: publicURL, in: db, now: now)
-                let ids = try BrazeRoutes.publicIDs(result.messageIDs, in: db)
+                let reply = try Conversations.reply(message, conversationID: found.id, sender: sender, publicURL: publicURL, in: db, now: now)
+                let (result, ids) = (reply.result, reply.messagePublicIDs)
                 let answer: SendAnswer
                 if result.windowClosed && !result.usedFallback {
                     answer = SendAnswer(messageIDs: ids, status: "failed", reason: Outbound.windowClosed)
@@ -127,18 +125,14 @@ public enum ConversationRoutes {
             }
             let (conversationID, channel) = try await find(context.parameters["id"] ?? "", pool: pool)
             let now = clock.now()
-            let started = try await pool.write { db -> Handoff.Started in
-                let state = try ConversationStates.state(of: conversationID, in: db)
-                guard let started = try Handoff.start(conversationID: conversationID,
-                                                      signal: EscalationSignal(detector: "api", reason: reason, skills: skills),
-                                                      configuration: configuration, in: db, now: now) else {
-                    guard configuration.defaultContactCenter != nil else {
-                        throw HTTPError(.conflict, code: "no_contact_center", message: "no contact center is configured to take the handoff")
-                    }
-                    throw HTTPError(.conflict, code: "illegal_transition",
-                                    message: "the conversation is \(state?.rawValue ?? "unknown"), not with the bot: no handoff")
+            let signal = EscalationSignal(detector: "api", reason: reason, skills: skills)
+            let started: Handoff.Started
+            do {
+                started = try await pool.write { db in
+                    try Handoff.request(conversationID: conversationID, signal: signal, configuration: configuration, in: db, now: now)
                 }
-                return started
+            } catch let refusal as Handoff.Refusal {
+                throw httpError(refusal)
             }
             wake(channel: channel, identity: started.notice?.identityID)
             return .json(["case_id": started.casePublicID, "state": ConversationState.queued.rawValue], status: .created)
@@ -148,31 +142,35 @@ public enum ConversationRoutes {
             let reason = body.reason.flatMap { $0.isEmpty ? nil : $0 } ?? "handed back"
             let (conversationID, channel) = try await find(context.parameters["id"] ?? "", pool: pool)
             let now = clock.now()
-            let identity = try await pool.write { db -> Int64? in
-                do {
-                    try ConversationStates.move(conversationID, to: .bot, reason: reason, in: db, now: now)
-                } catch ConversationStates.Failure.illegal(let transition) {
-                    throw HTTPError(.conflict, code: "illegal_transition", message: transition.description)
+            let identity: Int64?
+            do {
+                identity = try await pool.write { db in
+                    try Handoff.handBack(conversationID: conversationID, reason: reason, sender: channel?.sender,
+                                         configuration: configuration, in: db, now: now)
                 }
-                let caseID = try db.scalar("SELECT c.public_id FROM conversations v JOIN cases c ON c.id = v.case_id WHERE v.id = ?", conversationID).string
-                try db.run("UPDATE cases SET state = 'resolved', resolved_at = coalesce(resolved_at, ?) WHERE id = (SELECT case_id FROM conversations WHERE id = ?)",
-                           now, conversationID)
-                return try configuration.notices.send(.handoffResolved, conversationID: conversationID,
-                                                      extra: ["case_number": caseID.map(TemplateValue.string) ?? .null],
-                                                      sender: channel?.sender, publicURL: configuration.publicURL, in: db, now: now)?.identityID
+            } catch ConversationStates.Failure.illegal(let transition) {
+                throw HTTPError(.conflict, code: "illegal_transition", message: transition.description)
             }
             wake(channel: channel, identity: identity)
             return .json(["state": ConversationState.bot.rawValue])
         })
 
         @Sendable func find(_ publicID: String, pool: DatabasePool) async throws -> (Int64, Channel?) {
-            let row = try await pool.read { db in try db.queryRow("SELECT id, channel FROM conversations WHERE public_id = ?", publicID) }
-            guard let row, let id = row.int64("id") else { throw HTTPError.notFound("no conversation '\(publicID)'") }
-            return (id, row.string("channel").flatMap { configuration.channels[$0] })
+            let found = try await pool.read { db in try Conversations.find(publicID: publicID, in: db) }
+            guard let found else { throw HTTPError.notFound("no conversation '\(publicID)'") }
+            return (found.id, found.channel.flatMap { configuration.channels[$0] })
         }
         @Sendable func wake(channel: Channel?, identity: Int64?) {
             dispatcher.notify()
             if channel?.sender == nil, let identity { webChatHub.notify(identity: identity) }
+        }
+    }
+
+    /// The answer to a handoff that does not start: 409 either way, with the reason's code.
+    static func httpError(_ refusal: Handoff.Refusal) -> HTTPError {
+        switch refusal {
+        case .noContactCenter: HTTPError(.conflict, code: "no_contact_center", message: refusal.description)
+        case .notWithBot: HTTPError(.conflict, code: "illegal_transition", message: refusal.description)
         }
     }
 

@@ -103,8 +103,7 @@ public struct WebChatRoutes: Sendable {
         let locale = try Self.optionalText(body.locale, field: "locale", limit: 35)
         let now = clock.now()
         let (token, session, externalID) = try await pool.write { db in
-            let (token, session) = try WebChatStore.openSession(channel: channel.id, displayName: name, locale: locale, in: db, now: now)
-            return (token, session, try db.scalar("SELECT external_id FROM users WHERE id = ?", session.userID).string ?? "")
+            try WebChatStore.openSession(channel: channel.id, displayName: name, locale: locale, in: db, now: now)
         }
         // The user's external id (derived, `usr_...`): the business links it to its own with
         // `POST /v1/users/{external_id}/identify`.
@@ -164,13 +163,13 @@ public struct WebChatRoutes: Sendable {
         }
         let watch = hub.watch(identity: session.identityID)
         defer { watch.cancel() }
-        var messages = try await read(session, after: cursor)
+        var messages = try await WebChatStore.read(session, after: cursor, pool: pool, clock: clock)
         // A wake-up may find nothing new (another gateway's relay, a message for the bot): wait on
         // until the deadline.
         let deadline = ContinuousClock.now + wait
         while messages.isEmpty, case let remaining = deadline - ContinuousClock.now, remaining > .zero,
               await watch.wait(timeout: remaining) {
-            messages = try await read(session, after: cursor)
+            messages = try await WebChatStore.read(session, after: cursor, pool: pool, clock: clock)
         }
         return .json(Page(messages: messages, cursor: messages.last?.cursor ?? cursor), headers: ["Cache-Control": "no-store"])
     }
@@ -179,7 +178,7 @@ public struct WebChatRoutes: Sendable {
         let session = try await authenticate(request, channel: channel, allowQueryToken: true)
         let start = try Self.cursor(request.headers["Last-Event-ID"], field: "Last-Event-ID")
             ?? Self.cursor(request.query["after"], field: "after") ?? 0
-        let (hub, clock) = (self.hub, self.clock)
+        let (hub, clock, pool) = (self.hub, self.clock, self.pool)
         return HTTPResponse(status: .ok, headers: ["Content-Type": "text/event-stream", "Cache-Control": "no-store",
                                                    "X-Accel-Buffering": "no"]) { writer in
             let watch = hub.watch(identity: session.identityID)
@@ -189,7 +188,7 @@ public struct WebChatRoutes: Sendable {
             var cursor = start
             try await writer.write(Array("retry: 3000\n\n".utf8))
             while !hub.isClosed && !Task.isCancelled && clock.now() < session.expiresAt {
-                let messages = try await read(session, after: cursor)
+                let messages = try await WebChatStore.read(session, after: cursor, pool: pool, clock: clock)
                 if !messages.isEmpty {
                     var chunk: [UInt8] = []
                     for message in messages {
@@ -209,16 +208,6 @@ public struct WebChatRoutes: Sendable {
     }
 
     // MARK: - Helpers
-
-    /// Reads the session's messages after `cursor` and marks the outbound ones delivered.
-    func read(_ session: WebChatSession, after cursor: Int64) async throws -> [WebChatMessage] {
-        let messages = try await pool.read { db in try WebChatStore.messages(identity: session.identityID, after: cursor, in: db) }
-        if messages.contains(where: { $0.direction == "outbound" && $0.status == "sent" }) {
-            let now = clock.now()
-            try await pool.write { db in try WebChatStore.markDelivered(messages, in: db, now: now) }
-        }
-        return messages
-    }
 
     /// The session of the request's bearer token: 401 (with `WWW-Authenticate`) when it is
     /// missing, unknown, expired or another channel's.

@@ -14,7 +14,7 @@ public struct Bot: Sendable {
     /// The channels it serves; nil for all.
     public let channels: Set<String>?
     /// The conversation states in which it gets user messages (default: only `bot`).
-    public let states: Set<String>
+    public let states: Set<ConversationState>
     /// Keywords or regular expressions that send a message to this bot first.
     public let triggers: [BotTrigger]
     /// Takes the messages no trigger claimed.
@@ -32,7 +32,7 @@ public struct Bot: Sendable {
     public var standby = false
 
     public init(id: String, adapter: BotAdapter, url: String, target: DeliveryTarget, mode: BotReplyMode? = nil,
-                channels: Set<String>? = nil, states: Set<String> = ["bot"], triggers: [BotTrigger] = [], isDefault: Bool = false,
+                channels: Set<String>? = nil, states: Set<ConversationState> = [.bot], triggers: [BotTrigger] = [], isDefault: Bool = false,
                 settings: [String: String] = [:], systemPrompts: [String: String] = [:],
                 unavailable: BotUnavailablePolicy = BotUnavailablePolicy(), faq: FAQBot.Settings? = nil) {
         self.id = id
@@ -51,7 +51,7 @@ public struct Bot: Sendable {
         self.faq = faq
     }
 
-    func serves(channel: String, state: String) -> Bool {
+    func serves(channel: String, state: ConversationState) -> Bool {
         (channels?.contains(channel) ?? true) && states.contains(state)
     }
 
@@ -152,7 +152,8 @@ public struct BotRouter: Sendable {
 
     public var isEmpty: Bool { bots.isEmpty }
 
-    public func route(channel: String, state: String, text: String?, postback: String?) -> Bot? {
+    /// The bot for a user message in a conversation in `state`, or nil when none serves it.
+    public func route(channel: String, state: ConversationState, text: String?, postback: String?) -> Bot? {
         let candidates = bots.filter { $0.serves(channel: channel, state: state) }
         if let triggered = candidates.first(where: { bot in bot.triggers.contains { $0.matches(text: text, postback: postback) } }) {
             return triggered

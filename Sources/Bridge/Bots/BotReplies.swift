@@ -59,7 +59,7 @@ public final class BotReplies: Sendable {
         for (name, value) in reply.attributes.sorted(by: { $0.key < $1.key }) {
             try Profiles.set(userID, name, value, source: "bot:\(bot.id)", in: db, now: now)
         }
-        guard row.string("state") == "bot", let channel = configuration.channels[channelID] else { return }
+        guard row.string("state").flatMap(ConversationState.init(rawValue:)) == .bot, let channel = configuration.channels[channelID] else { return }
         for message in reply.messages {
             _ = try Outbound.send(message, conversationID: conversationID, sender: channel.sender, publicURL: configuration.publicURL,
                                   in: db, now: now)

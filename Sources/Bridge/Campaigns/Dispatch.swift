@@ -26,11 +26,13 @@ enum Dispatch {
         }
     }
 
+    /// The user with this external id, if any.
     static func user(externalID: String, in db: Database) throws -> Int64? {
         try db.scalar("SELECT id FROM users WHERE external_id = ?", externalID).int64
     }
 
-
+    /// The user's conversation to send on: the most recent one on a configured channel (on
+    /// `channel`, when given), reopened when it is closed; nil when there is none.
     static func target(user: Int64, channel: String?, channels: [String: Channel], in db: Database, now: Int64) throws -> Target? {
         let rows = try db.query("""
             SELECT id, public_id, channel, state, identity_id FROM conversations WHERE user_id = ?
@@ -40,7 +42,7 @@ enum Dispatch {
             guard let name = row.string("channel"), channels[name] != nil else { return false }
             return channel == nil || name == channel
         }), let id = row.int64("id"), let name = row.string("channel"), let identity = row.int64("identity_id") else { return nil }
-        if row.string("state") != "closed" {
+        if row.string("state").flatMap(ConversationState.init(rawValue:)) != .closed {
             return Target(conversationID: id, conversationPublicID: row.string("public_id") ?? "", channel: name, identityID: identity)
         }
         let reopened = try Ingest.openConversation(channel: name, userID: user, identityID: identity, in: db, now: now)

@@ -192,13 +192,16 @@ public struct GatewayConfiguration: Sendable {
             mode = parsed
         }
         let channels = try stringList(object["channels"], "\(field).channels").map(Set.init)
-        var states: Set<String> = ["bot"]
+        var states: Set<ConversationState> = [.bot]
         if let list = try stringList(object["states"], "\(field).states") {
-            let allowed: Set<String> = ["bot", "queued", "agent"]
-            if let bad = list.first(where: { !allowed.contains($0) }) {
-                throw ConfigurationError(field: "\(field).states", "'\(bad)' is not a state a user can write in (bot, queued, agent)")
+            let writable: Set<ConversationState> = [.bot, .queued, .agent]
+            states = []
+            for name in list {
+                guard let state = ConversationState(rawValue: name), writable.contains(state) else {
+                    throw ConfigurationError(field: "\(field).states", "'\(name)' is not a state a user can write in (bot, queued, agent)")
+                }
+                states.insert(state)
             }
-            states = Set(list)
         }
         do {
             var triggers: [BotTrigger] = []

@@ -29,7 +29,7 @@ public struct StoredMessage: Sendable, Equatable {
     public var userID: Int64
     public var sequence: Int
     /// The conversation's state when the message arrived (bot, queued, agent).
-    public var state: String
+    public var state: ConversationState
     /// The channel identity was seen for the first time.
     public var newIdentity = false
     /// The channel gave another display name than last time.
@@ -62,18 +62,18 @@ public enum Ingest {
                                            in: db, now: now)
                 if let configuration {
                     switch stored.state {
-                    case "queued", "agent":
+                    case .queued, .agent:
                         try Handoff.forward(text: item["text"] ?? item["postback"], conversationID: stored.conversationID,
                                             configuration: configuration, in: db, now: now)
                         result.deliveries += 1
                         // The bot that would have had it listens, when it asks to (`standby`).
-                        if let bot = router.route(channel: channel, state: "bot", text: item["text"], postback: item["postback"]), bot.standby {
+                        if let bot = router.route(channel: channel, state: .bot, text: item["text"], postback: item["postback"]), bot.standby {
                             try Outbox.enqueue(BotRequest.delivery(for: item, stored: stored, channel: channel, bot: bot, standby: true, in: db),
                                                in: db, now: now)
                             result.deliveries += 1
                         }
                         continue
-                    case "bot":
+                    case .bot:
                         if let signal = try escalationSignal(item, stored: stored, detector: configuration.escalation, in: db),
                            try Handoff.start(conversationID: stored.conversationID, signal: signal, configuration: configuration,
                                              in: db, now: now) != nil {
@@ -81,7 +81,7 @@ public enum Ingest {
                             result.handoffs += 1
                             continue
                         }
-                    default:
+                    case .closed:
                         break
                     }
                 }
@@ -175,7 +175,7 @@ public enum Ingest {
         var id: Int64
         var publicID: String
         var sequence: Int
-        var state: String
+        var state: ConversationState
         var isNew = false
     }
 
@@ -183,14 +183,14 @@ public enum Ingest {
         if let row = try db.queryRow("SELECT id, public_id, next_sequence, state FROM conversations WHERE identity_id = ? AND state <> 'closed'", identityID),
            let id = row.int64("id") {
             return OpenConversation(id: id, publicID: row.string("public_id") ?? "", sequence: row.int("next_sequence") ?? 1,
-                                    state: row.string("state") ?? "bot")
+                                    state: row.string("state").flatMap(ConversationState.init(rawValue:)) ?? .bot)
         }
         let publicID = PublicID.make("conv")
         try db.run("""
             INSERT INTO conversations (public_id, channel, user_id, identity_id, state, created_at, updated_at)
             VALUES (?, ?, ?, ?, 'bot', ?, ?)
             """, publicID, channel, userID, identityID, now, now)
-        return OpenConversation(id: db.lastInsertRowID, publicID: publicID, sequence: 1, state: "bot", isNew: true)
+        return OpenConversation(id: db.lastInsertRowID, publicID: publicID, sequence: 1, state: .bot, isNew: true)
     }
 
     /// Applies a provider status to the message it names; false when we do not know the id.

@@ -34,6 +34,11 @@ public enum ProfileDirectory {
         }
     }
 
+    /// The external id of a user, by row id.
+    public static func externalID(of user: Int64, in db: Database) throws -> String? {
+        try db.scalar("SELECT external_id FROM users WHERE id = ?", user).string
+    }
+
     private static func byAttribute(_ name: String, _ value: TemplateValue, in db: Database) throws -> Int64? {
         try db.scalar("""
             SELECT a.user_id FROM user_attributes a JOIN users u ON u.id = a.user_id
@@ -100,5 +105,13 @@ public enum ProfileDirectory {
         try db.run("DELETE FROM users WHERE id = ?", derived)
         try db.run("UPDATE users SET updated_at = ? WHERE id = ?", now, target)
         return target
+    }
+
+    /// Identifies the user `source` names with `externalID` (as `identify(_:source:)` does) and
+    /// returns the profile as it is then; nil when `source` names nobody.
+    static func identify(_ externalID: String, named source: IdentifySource, in db: Database, now: Int64) throws -> ProfileView? {
+        guard let derived = try source.user(in: db) else { return nil }
+        _ = try identify(externalID, source: derived, in: db, now: now)
+        return try ProfileView.find(externalID: externalID, in: db)
     }
 }

@@ -38,6 +38,9 @@ public struct WebChatMessage: Encodable, Sendable, Equatable {
         case cursor, id, sequence, direction, author, type, text, suggestions, status
         case conversationID = "conversation_id", mediaURL = "media_url", createdAt = "created_at"
     }
+
+    /// An outbound message sent to the page but not yet handed to it: handing it over delivers it.
+    var awaitsDelivery: Bool { direction == "outbound" && status == MessageDeliveryStatus.sent.rawValue }
 }
 
 /// Sessions and the per-user message feed of the built-in web chat, over the shared schema.
@@ -48,9 +51,10 @@ public enum WebChatStore {
     public static let pageLimit = 200
 
     /// Opens a session for a new web-chat user: a user, an identity with a random address, and a
-    /// token (shown once; only its hash is stored).
+    /// token (shown once; only its hash is stored). With the user's derived external id, which
+    /// the business links to its own with `POST /v1/users/{external_id}/identify`.
     public static func openSession(channel: String, displayName: String?, locale: String?, in db: Database,
-                                   now: Int64) throws -> (token: String, session: WebChatSession) {
+                                   now: Int64) throws -> (token: String, session: WebChatSession, externalID: String) {
         let address = PublicID.make("web")
         let identity = try Ingest.upsertIdentity(channel: channel, address: address, displayName: displayName, in: db, now: now)
         if let displayName {
@@ -61,8 +65,9 @@ public enum WebChatStore {
         try db.run("""
             INSERT INTO webchat_sessions (token_hash, channel, identity_id, locale, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)
             """, tokenHash(token), channel, identity.id, locale, now, expiresAt)
-        return (token, WebChatSession(channel: channel, identityID: identity.id, userID: identity.user, address: address,
-                                      locale: locale, expiresAt: expiresAt))
+        let session = WebChatSession(channel: channel, identityID: identity.id, userID: identity.user, address: address,
+                                     locale: locale, expiresAt: expiresAt)
+        return (token, session, try ProfileDirectory.externalID(of: identity.user, in: db) ?? "")
     }
 
     /// The live session a token opens on `channel`, or nil (unknown, expired, or another channel's).
@@ -111,9 +116,20 @@ public enum WebChatStore {
 
     /// Marks outbound messages the page has been handed as delivered.
     public static func markDelivered(_ messages: [WebChatMessage], in db: Database, now: Int64) throws {
-        for message in messages where message.direction == "outbound" && message.status == "sent" {
+        for message in messages where message.awaitsDelivery {
             try db.run("UPDATE messages SET status = 'delivered', status_at = ? WHERE id = ? AND status = 'sent'", now, message.cursor)
         }
+    }
+
+    /// Reads a session's messages after `cursor`, then marks the outbound ones delivered (the
+    /// page has them now), each in its own transaction.
+    static func read(_ session: WebChatSession, after cursor: Int64, pool: DatabasePool, clock: any DeliveryClock) async throws -> [WebChatMessage] {
+        let messages = try await pool.read { db in try Self.messages(identity: session.identityID, after: cursor, in: db) }
+        if messages.contains(where: \.awaitsDelivery) {
+            let now = clock.now()
+            try await pool.write { db in try Self.markDelivered(messages, in: db, now: now) }
+        }
+        return messages
     }
 
     static func tokenHash(_ token: String) -> String {

@@ -52,10 +52,12 @@ struct ConversationView: Encodable {
                          lastInboundAt: row.int64("last_inbound_at").map(DeliveryView.time))
     }
 
-    static func list(state: String?, limit: Int, in db: Database) throws -> [ConversationView] {
-        try db.query(select + " WHERE (?1 IS NULL OR c.state = ?1) ORDER BY c.updated_at DESC, c.id DESC LIMIT ?2", state, limit).map(view)
+    /// The most recently updated conversations, in one state or all.
+    static func list(state: ConversationState?, limit: Int, in db: Database) throws -> [ConversationView] {
+        try db.query(select + " WHERE (?1 IS NULL OR c.state = ?1) ORDER BY c.updated_at DESC, c.id DESC LIMIT ?2", state?.rawValue, limit).map(view)
     }
 
+    /// One conversation with its whole transcript.
     static func find(publicID: String, in db: Database) throws -> ConversationView? {
         guard let row = try db.queryRow(select + " WHERE c.public_id = ?", publicID), let rowid = row.int64("rowid") else { return nil }
         var conversation = view(row)
