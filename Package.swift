@@ -37,6 +37,8 @@ let package = Package(
         .executableTarget(name: "roundtrip-load", dependencies: ["HTTP", "HTTPClient", "Signing"], path: "bench/RoundTripLoad", swiftSettings: strict),
         // Benchmark only (bench/kb.sh): knowledge-base search latency and handoff packet build time. Not a product.
         .executableTarget(name: "kb-load", dependencies: ["Bridge", "Storage"], path: "bench/KnowledgeBaseLoad", swiftSettings: strict),
+        // Benchmark only (bench/render.sh): template parse and render time. Not a product.
+        .executableTarget(name: "render-load", dependencies: ["Templates"], path: "bench/TemplateRenderLoad", swiftSettings: strict),
 
         // Test support only: a throw-away PostgreSQL server per test process. Not a product.
         .target(name: "TestSupport", dependencies: ["Storage"], path: "Tests/TestSupport", swiftSettings: strict),

@@ -81,14 +81,73 @@ struct CivilTime {
         return seconds
     }
 
+    /// A string's moment: `now`/`today`, Unix seconds as digits (no sign: `"-5"` is not a
+    /// moment, as in Liquid), ISO 8601, or a written date such as `March 14, 2016`.
     private static func parse(_ text: String) -> Double? {
         switch text.lowercased() {
         case "now", "today": return Date().timeIntervalSince1970
         default: break
         }
-        if let int = Int64(text) { return Double(int) }
+        if !text.isEmpty, text.utf8.allSatisfy(\.isDigit), let int = Int64(text) { return Double(int) }
         var reader = DateReader(Array(text.utf8))
-        return reader.moment()
+        return reader.moment() ?? writtenDate(text)
+    }
+
+    private static let monthAbbreviations = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+
+    /// `March 14, 2016`, `14 Mar 2016`, `Monday, March 14, 2016 10:30 pm UTC`: an optional
+    /// weekday, the month by name before or after the day, the year, then optionally `HH:MM`,
+    /// `:SS`, `am`/`pm` and a zone (`UTC`, `GMT`, `Z`, `±HHMM`, `±HH:MM`). UTC unless a zone says
+    /// otherwise.
+    private static func writtenDate(_ text: String) -> Double? {
+        var words = text.lowercased().split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" })[...]
+        func month(_ word: Substring) -> Int? {
+            guard word.count >= 3, let index = monthAbbreviations.firstIndex(of: String(word.prefix(3))) else { return nil }
+            let name = monthNames[index].lowercased()
+            return name.hasPrefix(word) || word == "sept" ? index + 1 : nil
+        }
+        func number(_ word: Substring) -> Int? {
+            var digits = word
+            for suffix in ["st", "nd", "rd", "th"] where digits.hasSuffix(suffix) { digits = digits.dropLast(2) }
+            return digits.allSatisfy(\.isNumber) ? Int(digits) : nil
+        }
+        if let first = words.first, first.count >= 3, dayNames.contains(where: { $0.lowercased().hasPrefix(first) }) {
+            words = words.dropFirst()
+        }
+        guard words.count >= 3 else { return nil }
+        let parts = Array(words.prefix(3))
+        words = words.dropFirst(3)
+        let date: (month: Int, day: Int)
+        if let m = month(parts[0]), let d = number(parts[1]) {
+            date = (m, d)
+        } else if let d = number(parts[0]), let m = month(parts[1]) {
+            date = (m, d)
+        } else {
+            return nil
+        }
+        guard let year = Int64(parts[2]), (1...31).contains(date.day) else { return nil }
+        var seconds = Double(days(year: year, month: date.month, day: date.day)) * 86_400
+        if let time = words.first, time.contains(":") {
+            words = words.dropFirst()
+            let fields = time.split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+            guard fields.count == 2 || fields.count == 3, fields.allSatisfy({ $0 != nil }) else { return nil }
+            var hour = fields[0]!
+            let minute = fields[1]!, second = fields.count == 3 ? fields[2]! : 0
+            if let meridiem = words.first, meridiem == "am" || meridiem == "pm" {
+                words = words.dropFirst()
+                guard (1...12).contains(hour) else { return nil }
+                hour = hour % 12 + (meridiem == "pm" ? 12 : 0)
+            }
+            guard hour < 24, minute < 60, second <= 60 else { return nil }
+            seconds += Double(hour * 3600 + minute * 60 + second)
+        }
+        if let zone = words.first {
+            words = words.dropFirst()
+            var reader = DateReader(Array(zone.uppercased().utf8))
+            guard let offset = reader.zoneOnly() else { return nil }
+            seconds -= Double(offset)
+        }
+        return words.isEmpty ? seconds : nil
     }
 
     // MARK: - Formatting
@@ -232,6 +291,12 @@ private struct DateReader {
             seconds -= Double(offset)
         }
         return index == bytes.count ? seconds : nil
+    }
+
+    /// A whole text that is only a zone: its offset east of UTC in seconds.
+    mutating func zoneOnly() -> Int? {
+        guard let offset = zone(), index == bytes.count else { return nil }
+        return offset
     }
 
     /// The zone's offset east of UTC in seconds; 0 when there is none.

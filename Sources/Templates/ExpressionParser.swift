@@ -13,6 +13,9 @@ struct ExpressionParser {
 
     private var current: MarkupScanner.Token { tokens[index] }
 
+    /// Whether the markup has been read to its end.
+    var isAtEnd: Bool { current.kind == .end }
+
     private mutating func advance() {
         if index < tokens.count - 1 { index += 1 }
     }
@@ -36,12 +39,29 @@ struct ExpressionParser {
         guard current.kind == .end else { throw unexpected() }
     }
 
-    /// A plain name, as `assign`, `capture` and `for` take.
+    /// Skips a `,` if there is one.
+    private mutating func skipComma() {
+        if current.kind == .comma { advance() }
+    }
+
+    /// The source text from the token at `start` to the last token read.
+    private func text(from start: Int) -> String {
+        guard index > start else { return "" }
+        return String(decoding: bytes[tokens[start].offset..<tokens[index - 1].end], as: UTF8.self)
+    }
+
+    /// A plain name, as `assign`, `capture`, `for` and the counters take; digits alone are a
+    /// name too (`{% assign 123 = … %}`), as Liquid allows.
     mutating func variableName(for tag: String) throws(TemplateError) -> String {
         switch current.kind {
+        case .identifier(let name) where tag == "assign" && name.hasSuffix("?"):
+            throw TemplateError("a variable assigned to cannot end with '?'", at: current.offset, in: bytes)
         case .identifier(let name), .bracedName(let name), .string(let name):
             advance()
             return name
+        case .integer(let value) where value >= 0 && bytes[current.offset].isDigit:
+            advance()
+            return String(value)
         default:
             throw unexpected("a variable name after '\(tag)'")
         }
@@ -77,24 +97,40 @@ struct ExpressionParser {
             case "nil", "null": return .literal(nil)
             case "empty": return .empty
             case "blank": return .blank
-            default: return try path(root: name)
+            default: return .path(root: name, steps: try steps())
             }
         case .bracedName(let name):
             advance()
-            return try path(root: name)
+            return .path(root: name, steps: try steps())
         case .openBracket:
+            let open = current.offset
             advance()
-            guard case .string(let name) = current.kind else { throw unexpected("a quoted name") }
-            advance()
-            try expect(.closeBracket)
-            return try path(root: name)
+            guard current.kind != .closeBracket, current.kind != .end else {
+                throw unexpected("a key or index inside '[]'")
+            }
+            let root = try expression()
+            try closeBracket(openedAt: open)
+            if case .literal(.string(let name)) = root {
+                return .path(root: name, steps: try steps())
+            }
+            return .indirectPath(root: root, steps: try steps())
         default:
             throw unexpected("a value")
         }
     }
 
+    private mutating func closeBracket(openedAt open: Int) throws(TemplateError) {
+        guard current.kind == .closeBracket else {
+            if current.kind == .end {
+                throw TemplateError("unclosed '['", at: open, in: bytes)
+            }
+            throw unexpected("']'")
+        }
+        advance()
+    }
+
     /// The steps after a variable's name: `.key`, `.${key}`, `[0]`, `["key"]`, `[variable]`.
-    private mutating func path(root: String) throws(TemplateError) -> TemplateExpression {
+    private mutating func steps() throws(TemplateError) -> [PathStep] {
         var steps: [PathStep] = []
         while true {
             switch current.kind {
@@ -117,20 +153,14 @@ struct ExpressionParser {
                     throw unexpected("a key or index inside '[]'")
                 }
                 let key = try expression()
-                guard current.kind == .closeBracket else {
-                    if current.kind == .end {
-                        throw TemplateError("unclosed '['", at: open, in: bytes)
-                    }
-                    throw unexpected("']'")
-                }
-                advance()
+                try closeBracket(openedAt: open)
                 switch key {
-                case .literal(.int(let value)): steps.append(.index(Int(value)))
+                case .literal(.int(let value)): steps.append(.index(Int(clamping: value)))
                 case .literal(.string(let name)): steps.append(.key(name))
                 default: steps.append(.dynamic(key))
                 }
             default:
-                return .path(root: root, steps: steps)
+                return steps
             }
         }
     }
@@ -149,7 +179,7 @@ struct ExpressionParser {
     private mutating func filterCall() throws(TemplateError) -> FilterCall {
         guard case .identifier(let name) = current.kind else { throw unexpected("a filter name after '|'") }
         let nameToken = current
-        guard let filter = TemplateFilter(rawValue: name) else {
+        guard let filter = TemplateFilter(rawValue: name) ?? TemplateFilter.aliases[name] else {
             throw TemplateError("unknown filter '\(name)'", at: nameToken.offset, in: bytes)
         }
         advance()
@@ -183,7 +213,8 @@ struct ExpressionParser {
             }
             constants?.append(value)
         }
-        return FilterCall(filter: filter, arguments: arguments, constantArguments: constants, options: options)
+        return FilterCall(filter: filter, arguments: arguments, constantArguments: constants, options: options,
+                          offset: nameToken.offset)
     }
 
     // MARK: - Conditions
@@ -204,6 +235,7 @@ struct ExpressionParser {
     }
 
     private mutating func comparison() throws(TemplateError) -> TemplateCondition {
+        let offset = current.offset
         let left = try expression()
         let comparator: ComparisonOperator
         switch current.kind {
@@ -212,7 +244,7 @@ struct ExpressionParser {
         default: return .value(left)
         }
         advance()
-        return .comparison(left, comparator, try expression())
+        return .comparison(left, comparator, try expression(), offset: offset)
     }
 
     /// The values of `when`: separated by `,` or `or`.
@@ -226,28 +258,109 @@ struct ExpressionParser {
         return values
     }
 
-    /// `item in collection` and its attributes, in any order.
-    mutating func forHeader() throws(TemplateError) -> ForLoop {
+    // MARK: - Loops
+
+    /// `item in collection` and its attributes, in any order, with or without commas.
+    mutating func forHeader(start: Int) throws(TemplateError) -> ForLoop {
         let variable = try variableName(for: "for")
         guard isKeyword("in") else { throw unexpected("'in'") }
         advance()
-        var loop = ForLoop(variable: variable, collection: try expression(), limit: nil, offset: nil,
-                           reversed: false, body: [], otherwise: [])
+        let collectionStart = index
+        let collection = try expression()
+        var loop = ForLoop(variable: variable, collection: collection, name: "\(variable)-\(text(from: collectionStart))",
+                           limit: nil, offset: nil, reversed: false, body: [], otherwise: [], start: start)
+        skipComma()
         while current.kind != .end {
             if isKeyword("reversed") {
                 loop.reversed = true
                 advance()
-            } else if isKeyword("limit") || isKeyword("offset") {
-                let isLimit = isKeyword("limit")
+            } else if isKeyword("limit") {
                 advance()
                 try expect(.colon)
-                let value = try expression()
-                if isLimit { loop.limit = value } else { loop.offset = value }
+                loop.limit = try expression()
+            } else if isKeyword("offset") {
+                advance()
+                try expect(.colon)
+                if isKeyword("continue") {
+                    advance()
+                    loop.offset = .continuing
+                } else {
+                    loop.offset = .value(try expression())
+                }
             } else {
                 throw unexpected("'limit:', 'offset:' or 'reversed'")
             }
-            if current.kind == .comma { advance() }
+            skipComma()
         }
         return loop
+    }
+
+    /// `item in collection` and `cols:`, `limit:`, `offset:`, in any order.
+    mutating func tableRowHeader(start: Int) throws(TemplateError) -> TableRow {
+        let variable = try variableName(for: "tablerow")
+        guard isKeyword("in") else { throw unexpected("'in'") }
+        advance()
+        var row = TableRow(variable: variable, collection: try expression(), columns: nil, limit: nil, offset: nil,
+                           body: [], start: start)
+        skipComma()
+        while current.kind != .end {
+            guard case .identifier(let attribute) = current.kind, ["cols", "limit", "offset"].contains(attribute) else {
+                throw unexpected("'cols:', 'limit:' or 'offset:'")
+            }
+            advance()
+            try expect(.colon)
+            let value = try expression()
+            switch attribute {
+            case "cols": row.columns = value
+            case "limit": row.limit = value
+            default: row.offset = value
+            }
+            skipComma()
+        }
+        return row
+    }
+
+    // MARK: - Other tags
+
+    /// `cycle 'a', 'b'` or `cycle group: 'a', 'b'`.
+    mutating func cycle() throws(TemplateError) -> Cycle {
+        let start = index
+        let first = try expression()
+        if current.kind == .colon {
+            advance()
+            let values = try expressionList()
+            return Cycle(group: .named(first), values: values)
+        }
+        var values = [first]
+        if current.kind == .comma {
+            advance()
+            values += try expressionList()
+        }
+        try expectEnd()
+        return Cycle(group: .unnamed(text(from: start)), values: values)
+    }
+
+    private mutating func expressionList() throws(TemplateError) -> [TemplateExpression] {
+        var values = [try expression()]
+        while current.kind == .comma {
+            advance()
+            values.append(try expression())
+        }
+        try expectEnd()
+        return values
+    }
+
+    /// Braze's `abort_message("reason")`, `abort_message()` or `abort_message`: the reason, if any.
+    mutating func abortReason() throws(TemplateError) -> TemplateExpression? {
+        guard current.kind == .openParen else {
+            try expectEnd()
+            return nil
+        }
+        advance()
+        var reason: TemplateExpression?
+        if current.kind != .closeParen { reason = try expression() }
+        try expect(.closeParen)
+        try expectEnd()
+        return reason
     }
 }

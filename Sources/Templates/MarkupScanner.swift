@@ -3,6 +3,8 @@ struct MarkupScanner {
     struct Token {
         var kind: Kind
         var offset: Int
+        /// Just past the token's last byte.
+        var end: Int
     }
 
     enum Kind: Equatable {
@@ -136,9 +138,9 @@ struct MarkupScanner {
                 kind = .identifier(String(decoding: bytes[index..<cursor], as: UTF8.self))
                 index = cursor
             }
-            tokens.append(Token(kind: kind, offset: start))
+            tokens.append(Token(kind: kind, offset: start, end: index))
         }
-        tokens.append(Token(kind: .end, offset: end))
+        tokens.append(Token(kind: .end, offset: end, end: end))
         return tokens
     }
 }

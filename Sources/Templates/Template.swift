@@ -1,11 +1,14 @@
 /// A Liquid template, parsed once and rendered many times.
 ///
-/// The language is the subset of Liquid that Braze documents, so webhook bodies written for Braze
-/// work unchanged: `{{ path | filter: argument }}` outputs, Braze's `{{${user_id}}}` and
-/// `{{custom_attribute.${name}}}` names, the tags `if`/`elsif`/`else`, `unless`, `case`/`when`,
-/// `for` (with `limit:`, `offset:`, `reversed`, ranges, `else`, `forloop`, `break`, `continue`),
-/// `assign`, `capture`, `echo`, `raw`, `comment` and `{% # … %}`, whitespace control with `-`,
-/// and the filters in `TemplateFilter`.
+/// The language is standard Liquid, measured against the golden-liquid conformance suite
+/// (`Tests/TemplatesTests/GoldenLiquidTests.swift` lists where it deliberately differs), plus
+/// what Braze adds, so webhook bodies written for Braze work unchanged: `{{ path | filter:
+/// argument }}` outputs, Braze's `{{${user_id}}}` and `{{custom_attribute.${name}}}` names, the
+/// tags `if`/`elsif`/`else`, `unless`, `case`/`when`, `for` (with `limit:`, `offset:` and
+/// `offset: continue`, `reversed`, ranges, `else`, `forloop`, `break`, `continue`), `tablerow`,
+/// `cycle`, `increment`, `decrement`, `ifchanged`, `assign`, `capture`, `echo`, `liquid`, `raw`,
+/// `comment`, `doc` and `{% # … %}`, Braze's `abort_message`, whitespace control with `-`, and the
+/// filters in `TemplateFilter`. Partials (`include`, `render`) are not part of it.
 ///
 /// ```swift
 /// let body = try Template(parsing: #"{"user_id":"{{${user_id}}}","text":"{{ text | json_escape }}"}"#)
@@ -13,7 +16,9 @@
 /// ```
 ///
 /// Parsing reports the first problem with its line and column. Rendering never fails: a missing
-/// value renders as nothing, and a filter given a value it cannot use returns something harmless.
+/// value renders as nothing, and where Liquid would stop with an error (a filter given a value
+/// it cannot use, a division by zero) the render writes something harmless and, through
+/// `rendering(_:)`, reports the problem with its line and column.
 public struct Template: Sendable {
     /// The text the template was parsed from.
     public let source: String
@@ -33,11 +38,19 @@ public struct Template: Sendable {
     }
 
     /// The template rendered against `context`, usually an object whose members are the
-    /// template's top-level variables.
+    /// template's top-level variables. After `abort_message`, the text rendered up to it.
     public func render(_ context: TemplateValue) -> String {
-        var renderer = TemplateRenderer(root: context, capacity: textLength + 128)
+        var renderer = TemplateRenderer(root: context, source: source, capacity: textLength + 128)
         _ = renderer.render(nodes)
         return renderer.output
+    }
+
+    /// The template rendered against `context`, with the problems met along the way and whether
+    /// it called `abort_message`.
+    public func rendering(_ context: TemplateValue) -> TemplateRendering {
+        var renderer = TemplateRenderer(root: context, source: source, capacity: textLength + 128)
+        _ = renderer.render(nodes)
+        return TemplateRendering(output: renderer.output, problems: renderer.problems, abortReason: renderer.abortReason)
     }
 
     private static func textLength(of nodes: [TemplateNode]) -> Int {
@@ -45,4 +58,21 @@ public struct Template: Sendable {
             if case .text(let text) = node { total + text.utf8.count } else { total + 16 }
         }
     }
+}
+
+/// One render's output, the problems it met (rendering never stops for them), and whether the
+/// template called Braze's `abort_message`.
+public struct TemplateRendering: Sendable, Equatable {
+    /// The rendered text; after an abort, what was rendered before it.
+    public var output: String
+    /// Where Liquid would have stopped with an error, in order, each with its line and column:
+    /// `divided_by: 0`, `slice: "x"`, comparing a string with a number. Each rendered something
+    /// harmless instead (nil, or the value unchanged).
+    public var problems: [TemplateError]
+    /// The reason given to `abort_message("…")`, `""` when it gave none; nil when the template did
+    /// not abort. An aborted message is not to be sent.
+    public var abortReason: String?
+
+    /// Whether the template called `abort_message`.
+    public var isAborted: Bool { abortReason != nil }
 }

@@ -1,4 +1,5 @@
-/// Why a template could not be parsed, and where: `line 3, column 14: unclosed tag 'if'`.
+/// Why a template could not be parsed, or what went wrong while rendering it, and where:
+/// `line 3, column 14: unclosed tag 'if'`.
 public struct TemplateError: Error, Sendable, Equatable, CustomStringConvertible {
     /// 1-based line of the offending token.
     public let line: Int

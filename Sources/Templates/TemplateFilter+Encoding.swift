@@ -135,12 +135,30 @@ extension TemplateFilter {
         .string(Base64.encode(input.description.utf8))
     }
 
-    /// `base64_decode`: standard base64 (missing padding tolerated) to text; nil if malformed.
-    static func base64Decode(_ input: TemplateValue) -> TemplateValue {
-        var text = trim(input.description, leading: true, trailing: true)
+    /// `base64_url_safe_encode`: the URL-safe alphabet (`-` and `_`), padded with `=`.
+    static func base64URLSafeEncode(_ input: TemplateValue) -> TemplateValue {
+        var text = Base64URL.encode(input.description.utf8)
         let remainder = text.utf8.count % 4
         if remainder != 0 { text += String(repeating: "=", count: 4 - remainder) }
-        guard let bytes = Base64.decode(text) else { return .null }
+        return .string(text)
+    }
+
+    /// `base64_decode` (standard alphabet) and `base64_url_safe_decode` to text, missing padding
+    /// tolerated; text that is not base64 is a problem and gives nil.
+    static func base64Decode(_ input: TemplateValue, urlSafe: Bool, problem: inout String?) -> TemplateValue {
+        var text = trim(input.description, leading: true, trailing: true)
+        let bytes: [UInt8]?
+        if urlSafe {
+            bytes = Base64URL.decode(text)
+        } else {
+            let remainder = text.utf8.count % 4
+            if remainder != 0 { text += String(repeating: "=", count: 4 - remainder) }
+            bytes = Base64.decode(text)
+        }
+        guard let bytes else {
+            problem = "invalid base64"
+            return .null
+        }
         return .string(String(decoding: bytes, as: UTF8.self))
     }
 

@@ -19,24 +19,52 @@ enum TemplateNumber: Equatable {
 }
 
 extension TemplateFilter {
-    /// A value as a number: numbers as they are, numeric strings parsed (`"3"` is an integer,
-    /// `"2.5"` a double), nil as 0 (as Liquid does); anything else is not a number.
-    static func number(_ value: TemplateValue) -> TemplateNumber? {
+    /// A value as Liquid's arithmetic reads it: numbers as they are; text that is a decimal
+    /// (`"2.5"`, `" -1.25 "`) as a double, other text by its leading integer (`"12abc"` is 12,
+    /// `"abc"` is 0); anything else, nil included, 0.
+    static func number(_ value: TemplateValue) -> TemplateNumber {
         switch value {
         case .int(let value): return .int(value)
         case .double(let value): return .double(value)
-        case .null: return .int(0)
         case .string(let string):
             let text = trim(string, leading: true, trailing: true)
-            if let int = Int64(text) { return .int(int) }
-            let numeric = !text.isEmpty && text.utf8.allSatisfy {
-                $0.isDigit || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "+")
-                    || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E")
-            }
-            guard numeric, let double = Double(text), double.isFinite else { return nil }
-            return .double(double)
+            if isDecimal(text), let double = Double(text), double.isFinite { return .double(double) }
+            return leadingNumber(text)
         default:
-            return nil
+            return .int(0)
+        }
+    }
+
+    /// `-?digits.digits`, the only text Liquid reads as a decimal.
+    private static func isDecimal(_ text: String) -> Bool {
+        var bytes = text.utf8[...]
+        if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")) else { return false }
+        let whole = bytes[..<dot], fraction = bytes[bytes.index(after: dot)...]
+        return !whole.isEmpty && !fraction.isEmpty && whole.allSatisfy(\.isDigit) && fraction.allSatisfy(\.isDigit)
+    }
+
+    /// The integer at the start of `text` (after whitespace and a sign), as Ruby's `to_i` reads
+    /// it; 0 when there is none, a double when it does not fit.
+    private static func leadingNumber(_ text: String) -> TemplateNumber {
+        var bytes = text.utf8.drop(while: \.isASCIIWhitespace)
+        var negative = false
+        if let sign = bytes.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
+            negative = sign == UInt8(ascii: "-")
+            bytes = bytes.dropFirst()
+        }
+        let digits = bytes.prefix(while: \.isDigit)
+        guard !digits.isEmpty else { return .int(0) }
+        let spelled = (negative ? "-" : "") + String(decoding: digits, as: UTF8.self)
+        if let int = Int64(spelled) { return .int(int) }
+        return .double(Double(spelled) ?? 0)
+    }
+
+    /// `leadingNumber` as an integer, clamped.
+    static func leadingInteger(_ text: String) -> Int64 {
+        switch leadingNumber(text) {
+        case .int(let value): value
+        case .double(let value): value < 0 ? .min : .max
         }
     }
 
@@ -44,26 +72,29 @@ extension TemplateFilter {
         case plus, minus, times, dividedBy, modulo
     }
 
-    /// `plus`, `minus`, `times`, `divided_by`, `modulo`. Two integers give an integer (division
-    /// and modulo round toward negative infinity, as Ruby's do); otherwise a double, computed on
-    /// the decimal spellings where they allow it, as Liquid does with `BigDecimal`, so
-    /// `0.1 | plus: 0.2` is `0.3`. A non-numeric operand returns the input unchanged; dividing by
-    /// zero gives nil.
-    static func arithmetic(_ input: TemplateValue, _ operand: TemplateValue, _ operation: Operation) -> TemplateValue {
-        guard let left = number(input), let right = number(operand) else { return input }
+    /// `plus`, `minus`, `times`, `divided_by`, `modulo`, on the operands as `number` reads them.
+    /// Two integers give an integer (division and modulo round toward negative infinity, as
+    /// Ruby's do); otherwise a double, computed on the decimal spellings where they allow it, as
+    /// Liquid does with `BigDecimal`, so `0.1 | plus: 0.2` is `0.3`. Dividing by zero is a
+    /// problem and gives nil.
+    static func arithmetic(_ input: TemplateValue, _ operand: TemplateValue, _ operation: Operation,
+                           problem: inout String?) -> TemplateValue {
+        let left = number(input), right = number(operand)
+        if operation == .dividedBy || operation == .modulo, right.double == 0 {
+            problem = "divided by 0"
+            return .null
+        }
         if case .int(let a) = left, case .int(let b) = right {
             switch operation {
             case .plus: if let sum = checked(a.addingReportingOverflow(b)) { return .int(sum) }
             case .minus: if let difference = checked(a.subtractingReportingOverflow(b)) { return .int(difference) }
             case .times: if let product = checked(a.multipliedReportingOverflow(by: b)) { return .int(product) }
             case .dividedBy:
-                guard b != 0 else { return .null }
                 if let quotient = checked(a.dividedReportingOverflow(by: b)) {
                     let floored = (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
                     return .int(floored)
                 }
             case .modulo:
-                guard b != 0 else { return .null }
                 if let remainder = checked(a.remainderReportingOverflow(dividingBy: b)) {
                     return .int(remainder != 0 && (remainder < 0) != (b < 0) ? remainder + b : remainder)
                 }
@@ -78,8 +109,8 @@ extension TemplateFilter {
         case .plus: return .double(a + b)
         case .minus: return .double(a - b)
         case .times: return .double(a * b)
-        case .dividedBy: return b == 0 ? .null : .double(a / b)
-        case .modulo: return b == 0 ? .null : .double(a - b * (a / b).rounded(.down))
+        case .dividedBy: return .double(a / b)
+        case .modulo: return .double(a - b * (a / b).rounded(.down))
         }
     }
 
@@ -111,7 +142,7 @@ extension TemplateFilter {
 
     /// `at_least` (the larger) and `at_most` (the smaller).
     static func bound(_ input: TemplateValue, _ limit: TemplateValue, keepLarger: Bool) -> TemplateValue {
-        guard let value = number(input), let limit = number(limit) else { return input }
+        let value = number(input), limit = number(limit)
         let inputIsLarger = value.double > limit.double
         return (inputIsLarger == keepLarger ? value : limit).value
     }
@@ -119,15 +150,15 @@ extension TemplateFilter {
     /// `abs`.
     static func absolute(_ input: TemplateValue) -> TemplateValue {
         switch number(input) {
-        case .int(let value)?: value == .min ? .double(-Double(value)) : .int(Swift.abs(value))
-        case .double(let value)?: .double(Swift.abs(value))
-        case nil: input
+        case .int(let value): value == .min ? .double(-Double(value)) : .int(Swift.abs(value))
+        case .double(let value): .double(Swift.abs(value))
         }
     }
 
-    /// `round: digits`: to an integer without digits, half away from zero; to a double with them.
+    /// `round: digits`: to an integer without digits (or with 0, or with something that is not a
+    /// number), half away from zero; to a double with them.
     static func round(_ input: TemplateValue, digits: TemplateValue) -> TemplateValue {
-        guard let value = number(input), let digits = integer(digits) else { return input }
+        let value = number(input), digits = clamped(number(digits))
         guard case .double(let double) = value else {
             guard digits < 0, case .int(let int) = value, digits > -19 else { return value.value }
             let scale = (0..<(-digits)).reduce(Int64(1)) { result, _ in result * 10 }
@@ -147,9 +178,20 @@ extension TemplateFilter {
     /// `ceil` and `floor`: an integer.
     static func rounded(_ input: TemplateValue, _ rule: FloatingPointRoundingRule) -> TemplateValue {
         switch number(input) {
-        case .int(let value)?: .int(value)
-        case .double(let value)?: whole(value.rounded(rule))
-        case nil: input
+        case .int(let value): .int(value)
+        case .double(let value): whole(value.rounded(rule))
+        }
+    }
+
+    /// A number as a whole number toward zero, clamped to ±2^53 so that lengths and offsets built
+    /// from it cannot overflow.
+    static func clamped(_ number: TemplateNumber) -> Int {
+        let limit: Int64 = 1 << 53
+        switch number {
+        case .int(let value): return Int(min(max(value, -limit), limit))
+        case .double(let value):
+            guard value.isFinite else { return value.isNaN ? 0 : (value < 0 ? -Int(limit) : Int(limit)) }
+            return Int(min(max(value.rounded(.towardZero), -Double(limit)), Double(limit)))
         }
     }
 

@@ -20,6 +20,14 @@ extension TemplateFilter {
         }
     }
 
+    /// `first`: an array's first element, or an object's first `[key, value]` pair (in key order).
+    static func first(_ input: TemplateValue) -> TemplateValue {
+        switch input {
+        case .array, .object: TemplateRenderer.member(of: input, "first")
+        default: .null
+        }
+    }
+
     /// Braze's `property_accessor`: `hash | property_accessor: key`.
     static func property(of input: TemplateValue, _ key: TemplateValue) -> TemplateValue {
         switch key {
@@ -62,12 +70,19 @@ extension TemplateFilter {
         case all, first, last
     }
 
-    /// `replace`, `replace_first`, `replace_last` and the `remove` family.
+    /// `replace`, `replace_first`, `replace_last` and the `remove` family. An empty target is
+    /// found between every two characters and at both ends, as Ruby finds it.
     static func replace(_ input: TemplateValue, _ target: TemplateValue, _ replacement: TemplateValue, _ which: Occurrence) -> TemplateValue {
         let string = input.description
         let target = target.description
-        guard !target.isEmpty else { return .string(string) }
         let replacement = replacement.description
+        guard !target.isEmpty else {
+            switch which {
+            case .all: return .string(replacement + string.map { String($0) + replacement }.joined())
+            case .first: return .string(replacement + string)
+            case .last: return .string(string + replacement)
+            }
+        }
         switch which {
         case .all:
             return .string(string.replacing(target, with: replacement))
@@ -80,26 +95,27 @@ extension TemplateFilter {
         }
     }
 
-    /// `truncate: length, ellipsis`: at most `length` characters (50 by default) counting the
-    /// ellipsis (`...` by default). Characters are whole graphemes, so an emoji is never split.
-    static func truncate(_ input: TemplateValue, length: TemplateValue, ellipsis: TemplateValue) -> TemplateValue {
+    /// `truncate: length, ellipsis`: at most `length` characters (50 when not given) counting the
+    /// ellipsis (`...` when not given; a nil one is empty). Characters are whole graphemes, so an
+    /// emoji is never split. A length that is not an integer is a problem: the text is returned.
+    static func truncate(_ input: TemplateValue, length: TemplateValue?, ellipsis: TemplateValue?, problem: inout String?) -> TemplateValue {
         let string = input.description
-        guard let limit = length == .null ? 50 : integer(length) else { return .string(string) }
-        let ellipsis = ellipsis == .null ? "..." : ellipsis.description
+        guard let limit = length.map({ strictInteger($0, problem: &problem) }) ?? 50 else { return .string(string) }
+        let ellipsis = ellipsis?.description ?? "..."
         guard string.count > limit else { return .string(string) }
         let kept = max(limit - ellipsis.count, 0)
         return .string(String(string.prefix(kept)) + ellipsis)
     }
 
-    /// `truncatewords: count, ellipsis`: the first `count` words (15 by default), joined by
-    /// single spaces, then the ellipsis, if there were more.
-    static func truncateWords(_ input: TemplateValue, count: TemplateValue, ellipsis: TemplateValue) -> TemplateValue {
+    /// `truncatewords: count, ellipsis`: the first `count` words (15 when not given, at least 1),
+    /// joined by single spaces, then the ellipsis (`...` when not given), if there were more.
+    static func truncateWords(_ input: TemplateValue, count: TemplateValue?, ellipsis: TemplateValue?, problem: inout String?) -> TemplateValue {
         let string = input.description
-        guard let limit = count == .null ? 15 : integer(count) else { return .string(string) }
+        guard let limit = count.map({ strictInteger($0, problem: &problem) }) ?? 15 else { return .string(string) }
         let words = string.split(whereSeparator: { $0.isWhitespace })
         let kept = max(limit, 1)
         guard words.count > kept else { return .string(string) }
-        let ellipsis = ellipsis == .null ? "..." : ellipsis.description
+        let ellipsis = ellipsis?.description ?? "..."
         return .string(words.prefix(kept).joined(separator: " ") + ellipsis)
     }
 
@@ -119,10 +135,13 @@ extension TemplateFilter {
         return .array(pieces[..<end].map { .string(String($0)) })
     }
 
-    /// `slice: start, length`: characters of a string or elements of an array; a negative start
-    /// counts from the end; out of range gives `""` or `[]`.
-    static func slice(_ input: TemplateValue, _ start: TemplateValue, _ length: TemplateValue) -> TemplateValue {
-        guard let start = integer(start), let length = length == .null ? 1 : integer(length) else { return input }
+    /// `slice: start, length`: characters of a string or elements of an array (length 1 when not
+    /// given or nil); a negative start counts from the end; out of range gives `""` or `[]`. A start or
+    /// length that is not an integer is a problem: the input is returned.
+    static func slice(_ input: TemplateValue, _ start: TemplateValue, _ length: TemplateValue?, problem: inout String?) -> TemplateValue {
+        guard let start = strictInteger(start, problem: &problem),
+              let length = length.map({ strictInteger($0, problem: &problem) }) ?? 1
+        else { return input }
         func bounds(_ count: Int) -> Range<Int>? {
             let lower = start < 0 ? count + start : start
             guard lower >= 0, lower <= count, length >= 0 else { return nil }
@@ -198,15 +217,17 @@ extension TemplateFilter {
         return .string(String(decoding: result, as: UTF8.self))
     }
 
-    /// An argument as a whole number, if it is one (or a numeric string), clamped to ±2^53 so
-    /// that lengths and offsets built from it cannot overflow.
-    static func integer(_ value: TemplateValue) -> Int? {
-        let limit: Int64 = 1 << 53
-        switch number(value) {
-        case .int(let value)?: return Int(min(max(value, -limit), limit))
-        case .double(let value)? where value.isFinite:
-            return Int(min(max(value.rounded(.towardZero), -Double(limit)), Double(limit)))
-        default: return nil
+    /// An argument as Liquid's `to_integer` reads it: an integer, or text spelling one (`"3"`),
+    /// clamped to ±2^53 so that lengths and offsets built from it cannot overflow. Anything else,
+    /// nil and `2.5` included, is a problem and gives nil.
+    static func strictInteger(_ value: TemplateValue, problem: inout String?) -> Int? {
+        switch value {
+        case .int(let value): return clamped(.int(value))
+        case .string(let string):
+            if let int = Int64(trim(string, leading: true, trailing: true)) { return clamped(.int(int)) }
+        default: break
         }
+        problem = "expected an integer, not \(value.kindName)"
+        return nil
     }
 }

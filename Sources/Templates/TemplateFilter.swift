@@ -2,9 +2,10 @@ import Signing
 
 /// The filters a template may name after `|`. An unknown name is a parse error.
 ///
-/// Filters never fail: given a type they cannot work with they return their input unchanged
-/// (string and collection filters first convert it the way Liquid does), and arithmetic that has
-/// no answer (`divided_by: 0`) returns `nil`, so `| default:` can supply one.
+/// Filters never fail. They convert their input the way Liquid does (numbers from text, text from
+/// anything, arrays from single values); where Liquid would stop with an error (`divided_by: 0`,
+/// `slice: "x"`, sorting numbers with strings) they report a problem, which the render records,
+/// and return something harmless: the input unchanged, or `nil`, so `| default:` can supply one.
 enum TemplateFilter: String, Sendable, CaseIterable {
     // MARK: Values
     case `default`
@@ -35,6 +36,8 @@ enum TemplateFilter: String, Sendable, CaseIterable {
     case urlParamEscape = "url_param_escape"
     case base64Encode = "base64_encode"
     case base64Decode = "base64_decode"
+    case base64URLSafeEncode = "base64_url_safe_encode"
+    case base64URLSafeDecode = "base64_url_safe_decode"
     case sha1, sha2
     case hmacSHA1 = "hmac_sha1"
     case hmacSHA1Base64 = "hmac_sha1_base64"
@@ -51,18 +54,24 @@ enum TemplateFilter: String, Sendable, CaseIterable {
     // MARK: Arrays
     case join, sort
     case sortNatural = "sort_natural"
-    case uniq, reverse, compact, map, `where`, concat
+    case uniq, reverse, compact, map, `where`, reject, has, find
+    case findIndex = "find_index"
+    case sum, concat
 
     // MARK: Dates
     case date
 
+    /// Other names of filters: `h` is `escape`.
+    static let aliases: [String: TemplateFilter] = ["h": .escape]
+
     /// How many positional arguments the filter takes.
     var arity: ClosedRange<Int> {
         switch self {
-        case .default, .join, .round, .sort, .sortNatural, .uniq, .compact: 0...1
+        case .default, .join, .round, .sort, .sortNatural, .uniq, .compact, .sum: 0...1
         case .truncate, .truncatewords: 0...2
-        case .replace, .replaceFirst, .replaceLast: 2...2
-        case .slice, .where: 1...2
+        case .replace, .replaceFirst: 1...2
+        case .replaceLast: 2...2
+        case .slice, .where, .reject, .has, .find, .findIndex: 1...2
         case .append, .prepend, .remove, .removeFirst, .removeLast, .split, .plus, .minus, .times,
             .dividedBy, .modulo, .atLeast, .atMost, .map, .concat, .date, .hmacSHA1, .hmacSHA1Base64,
             .hmacSHA256, .hmacSHA256Base64, .propertyAccessor:
@@ -72,14 +81,23 @@ enum TemplateFilter: String, Sendable, CaseIterable {
     }
 
     /// The filter applied to `input` with its positional `arguments` (as many as `arity` allows)
-    /// and named `options`.
+    /// and named `options`, problems ignored.
     func apply(to input: TemplateValue, _ arguments: [TemplateValue], options: [String: TemplateValue]) -> TemplateValue {
+        var problem: String?
+        return apply(to: input, arguments, options: options, problem: &problem)
+    }
+
+    /// The filter applied to `input`; `problem` is set when Liquid would have stopped with an error.
+    func apply(to input: TemplateValue, _ arguments: [TemplateValue], options: [String: TemplateValue],
+               problem: inout String?) -> TemplateValue {
         let first = arguments.first ?? .null
         let second = arguments.count > 1 ? arguments[1] : .null
+        // Filters whose missing argument differs from a nil one get optionals.
+        let given = arguments.count > 1 ? Optional(second) : Optional<TemplateValue>.none
         switch self {
         case .default: return Self.defaultValue(input, first, allowFalse: options["allow_false"]?.isTruthy ?? false)
         case .size: return Self.size(input)
-        case .first: return TemplateRenderer.member(of: input.arrayOnly, "first")
+        case .first: return Self.first(input)
         case .last: return TemplateRenderer.member(of: input.arrayOnly, "last")
         case .propertyAccessor: return Self.property(of: input, first)
 
@@ -97,10 +115,12 @@ enum TemplateFilter: String, Sendable, CaseIterable {
         case .remove: return Self.replace(input, first, "", .all)
         case .removeFirst: return Self.replace(input, first, "", .first)
         case .removeLast: return Self.replace(input, first, "", .last)
-        case .truncate: return Self.truncate(input, length: first, ellipsis: second)
-        case .truncatewords: return Self.truncateWords(input, count: first, ellipsis: second)
+        case .truncate:
+            return Self.truncate(input, length: arguments.first, ellipsis: given, problem: &problem)
+        case .truncatewords:
+            return Self.truncateWords(input, count: arguments.first, ellipsis: given, problem: &problem)
         case .split: return Self.split(input, first)
-        case .slice: return Self.slice(input, first, second)
+        case .slice: return Self.slice(input, first, second == .null ? Optional<TemplateValue>.none : second, problem: &problem)
         case .stripNewlines: return Self.stripNewlines(input)
         case .newlineToBr: return Self.newlineToBr(input)
         case .stripHTML: return Self.stripHTML(input)
@@ -114,7 +134,9 @@ enum TemplateFilter: String, Sendable, CaseIterable {
         case .urlEscape: return Self.percentEncode(input, keeping: .unreservedAndReserved, spaceAsPlus: false)
         case .urlDecode: return Self.urlDecode(input)
         case .base64Encode: return Self.base64Encode(input)
-        case .base64Decode: return Self.base64Decode(input)
+        case .base64Decode: return Self.base64Decode(input, urlSafe: false, problem: &problem)
+        case .base64URLSafeEncode: return Self.base64URLSafeEncode(input)
+        case .base64URLSafeDecode: return Self.base64Decode(input, urlSafe: true, problem: &problem)
         case .sha1: return Self.digest(input, SHA1.self)
         case .sha2: return Self.digest(input, SHA256.self)
         case .hmacSHA1: return Self.hmac(input, key: first, SHA1.self, base64: false)
@@ -122,11 +144,11 @@ enum TemplateFilter: String, Sendable, CaseIterable {
         case .hmacSHA256: return Self.hmac(input, key: first, SHA256.self, base64: false)
         case .hmacSHA256Base64: return Self.hmac(input, key: first, SHA256.self, base64: true)
 
-        case .plus: return Self.arithmetic(input, first, .plus)
-        case .minus: return Self.arithmetic(input, first, .minus)
-        case .times: return Self.arithmetic(input, first, .times)
-        case .dividedBy: return Self.arithmetic(input, first, .dividedBy)
-        case .modulo: return Self.arithmetic(input, first, .modulo)
+        case .plus: return Self.arithmetic(input, first, .plus, problem: &problem)
+        case .minus: return Self.arithmetic(input, first, .minus, problem: &problem)
+        case .times: return Self.arithmetic(input, first, .times, problem: &problem)
+        case .dividedBy: return Self.arithmetic(input, first, .dividedBy, problem: &problem)
+        case .modulo: return Self.arithmetic(input, first, .modulo, problem: &problem)
         case .atLeast: return Self.bound(input, first, keepLarger: true)
         case .atMost: return Self.bound(input, first, keepLarger: false)
         case .abs: return Self.absolute(input)
@@ -135,14 +157,19 @@ enum TemplateFilter: String, Sendable, CaseIterable {
         case .floor: return Self.rounded(input, .down)
 
         case .join: return Self.join(input, separator: arguments.isEmpty ? " " : first.description)
-        case .sort: return Self.sort(input, by: first, caseInsensitive: false)
-        case .sortNatural: return Self.sort(input, by: first, caseInsensitive: true)
+        case .sort: return Self.sort(input, by: first, problem: &problem)
+        case .sortNatural: return Self.sortNatural(input, by: first)
         case .uniq: return Self.uniq(input, by: first)
         case .reverse: return .array(Self.flattened(input).reversed())
         case .compact: return Self.compact(input, by: first)
-        case .map: return Self.map(input, first)
-        case .where: return Self.filter(input, property: first, equals: arguments.count > 1 ? Optional(second) : Optional.none)
-        case .concat: return .array(Self.flattened(input) + Self.flattened(first))
+        case .map: return Self.map(input, first, problem: &problem)
+        case .where: return Self.select(input, first, second, .keep, problem: &problem)
+        case .reject: return Self.select(input, first, second, .drop, problem: &problem)
+        case .has: return Self.select(input, first, second, .any, problem: &problem)
+        case .find: return Self.select(input, first, second, .first, problem: &problem)
+        case .findIndex: return Self.select(input, first, second, .firstIndex, problem: &problem)
+        case .sum: return Self.sum(input, property: first, problem: &problem)
+        case .concat: return Self.concat(input, first, problem: &problem)
 
         case .date: return Self.date(input, format: first)
         }

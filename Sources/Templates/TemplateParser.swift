@@ -3,17 +3,18 @@ struct TemplateParser {
     private let bytes: [UInt8]
     private let segments: [TemplateLexer.Segment]
     private var next = 0
-    private var loopDepth = 0
+    private var loopDepth: Int
 
     /// The nodes of the template `bytes`.
     static func parse(_ bytes: [UInt8]) throws(TemplateError) -> [TemplateNode] {
-        var parser = TemplateParser(bytes: bytes, segments: try TemplateLexer.segments(of: bytes))
+        var parser = TemplateParser(bytes: bytes, segments: try TemplateLexer.segments(of: bytes), loopDepth: 0)
         return try parser.body(until: [], in: nil).nodes
     }
 
-    private init(bytes: [UInt8], segments: [TemplateLexer.Segment]) {
+    private init(bytes: [UInt8], segments: [TemplateLexer.Segment], loopDepth: Int) {
         self.bytes = bytes
         self.segments = segments
+        self.loopDepth = loopDepth
     }
 
     // MARK: - Blocks
@@ -32,9 +33,9 @@ struct TemplateParser {
     }
 
     private static let blockTags: [String: String] = [
-        "endif": "if", "endunless": "unless", "endcase": "case", "endfor": "for",
-        "endcapture": "capture", "endraw": "raw", "endcomment": "comment",
-        "elsif": "if", "else": "if", "when": "case",
+        "endif": "if", "endunless": "unless", "endcase": "case", "endfor": "for", "endtablerow": "tablerow",
+        "endcapture": "capture", "endraw": "raw", "endcomment": "comment", "enddoc": "doc",
+        "endifchanged": "ifchanged", "elsif": "if", "else": "if", "when": "case",
     ]
 
     /// Nodes up to one of `terminators` (returned) or the end of the template.
@@ -46,13 +47,20 @@ struct TemplateParser {
             switch segment {
             case .text(let text):
                 nodes.append(.text(text))
+            case .raw(let text):
+                // Raw text is never the whitespace a blank block drops: it renders as a literal.
+                let isWhitespace = text.utf8.allSatisfy(\.isASCIIWhitespace)
+                nodes.append(isWhitespace ? .output(FilteredExpression(expression: .literal(.string(text)), filters: [])) : .text(text))
             case .output(let markup, _):
                 nodes.append(try output(markup))
+            case .liquid(let lines, _):
+                var inner = TemplateParser(bytes: bytes, segments: lines, loopDepth: loopDepth)
+                nodes += try inner.body(until: [], in: nil).nodes
             case .tag(let name, let markup, let start):
                 if terminators.contains(name) {
                     return (nodes, Terminator(name: name, markup: markup, start: start))
                 }
-                try nodes.append(tag(name, markup, start, in: opener))
+                if let node = try tag(name, markup, start, in: opener) { nodes.append(node) }
             }
         }
         if let opener {
@@ -61,16 +69,32 @@ struct TemplateParser {
         return (nodes, nil)
     }
 
-    private mutating func tag(_ name: String, _ markup: Range<Int>, _ start: Int, in opener: Opener?) throws(TemplateError) -> TemplateNode {
+    private mutating func tag(_ name: String, _ markup: Range<Int>, _ start: Int, in opener: Opener?) throws(TemplateError) -> TemplateNode? {
         let nameOffset = markup.lowerBound - name.utf8.count
         switch name {
         case "if": return try conditional(markup, start, negated: false)
         case "unless": return try conditional(markup, start, negated: true)
         case "case": return try switchCase(markup, start)
         case "for": return try loop(markup, start)
+        case "tablerow": return try tableRow(markup, start)
         case "assign": return try assign(markup)
         case "capture": return try capture(markup, start)
         case "echo": return try output(markup)
+        case "increment", "decrement":
+            var parser = try ExpressionParser(bytes, markup)
+            let variable = try parser.variableName(for: name)
+            try parser.expectEnd()
+            return .counter(name: variable, increment: name == "increment")
+        case "cycle":
+            var parser = try ExpressionParser(bytes, markup)
+            return .cycle(try parser.cycle())
+        case "ifchanged":
+            try ExpressionParser(bytes, markup).expectEnd()
+            let nodes = try body(until: ["endifchanged"], in: Opener(name: name, start: start)).nodes
+            return .ifChanged(nodes)
+        case "abort_message":
+            var parser = try ExpressionParser(bytes, markup)
+            return .abort(try parser.abortReason())
         case "break", "continue":
             guard loopDepth > 0 else {
                 throw TemplateError("'\(name)' outside 'for'", at: nameOffset, in: bytes)
@@ -99,54 +123,76 @@ struct TemplateParser {
         return .output(value)
     }
 
-    /// `if`/`unless` … `elsif` … `else` … `end`.
+    /// `if`/`unless` … `elsif` … `else` … `end`. Blocks after the first `else` are read and never
+    /// rendered, as Liquid does; the markup of `else` is ignored.
     private mutating func conditional(_ markup: Range<Int>, _ start: Int, negated: Bool) throws(TemplateError) -> TemplateNode {
         let name = negated ? "unless" : "if"
         let opener = Opener(name: name, start: start)
         var branches: [ConditionalBranch] = []
-        var condition = try Self.condition(bytes, markup)
-        if negated { condition = .not(condition) }
+        var otherwise: [TemplateNode]?
+        var unreachable: [[TemplateNode]] = []
+        var condition: TemplateCondition? = try Self.condition(bytes, markup)
+        if negated { condition = condition.map(TemplateCondition.not) }
         while true {
             let (nodes, terminator) = try body(until: ["elsif", "else", "end\(name)"], in: opener)
-            branches.append(ConditionalBranch(condition: condition, body: nodes))
+            if otherwise != nil {
+                unreachable.append(nodes)
+            } else if let current = condition {
+                branches.append(ConditionalBranch(condition: current, body: nodes))
+            } else {
+                otherwise = nodes
+            }
             switch terminator!.name {
             case "elsif":
                 condition = try Self.condition(bytes, terminator!.markup)
             case "else":
-                let otherwise = try body(until: ["end\(name)"], in: opener).nodes
-                return .conditional(branches: branches, otherwise: otherwise)
+                condition = nil
             default:
-                return .conditional(branches: branches, otherwise: [])
+                var blank = branches.allSatisfy(\.body.isBlank) && (otherwise ?? []).isBlank
+                blank = blank && unreachable.allSatisfy(\.isBlank)
+                if blank {
+                    for index in branches.indices { branches[index].body = branches[index].body.withoutBlankText }
+                    otherwise = otherwise?.withoutBlankText
+                }
+                return .conditional(branches: branches, otherwise: otherwise ?? [])
             }
         }
     }
 
-    /// `case subject` `when a, b` … `else` … `endcase`; anything before the first `when` is ignored.
+    /// `case subject`, then `when a, b` and `else` blocks in any order and number, `endcase`;
+    /// anything before the first block is ignored.
     private mutating func switchCase(_ markup: Range<Int>, _ start: Int) throws(TemplateError) -> TemplateNode {
         let opener = Opener(name: "case", start: start)
         var parser = try ExpressionParser(bytes, markup)
         let subject = try parser.expression()
         try parser.expectEnd()
-        var whens: [WhenBranch] = []
+        var blocks: [CaseBlock] = []
         var terminator = try body(until: ["when", "else", "endcase"], in: opener).terminator!
-        while terminator.name == "when" {
-            var values = try ExpressionParser(bytes, terminator.markup)
-            let list = try values.whenValues()
+        while terminator.name != "endcase" {
+            var values: [TemplateExpression]?
+            if terminator.name == "when" {
+                var parser = try ExpressionParser(bytes, terminator.markup)
+                values = try parser.whenValues()
+            }
             let (nodes, end) = try body(until: ["when", "else", "endcase"], in: opener)
-            whens.append(WhenBranch(values: list, body: nodes))
+            blocks.append(values.map { .when(values: $0, body: nodes) } ?? .otherwise(nodes))
             terminator = end!
         }
-        var otherwise: [TemplateNode] = []
-        if terminator.name == "else" {
-            otherwise = try body(until: ["endcase"], in: opener).nodes
+        if blocks.allSatisfy(\.body.isBlank) {
+            blocks = blocks.map { block in
+                switch block {
+                case .when(let values, let body): .when(values: values, body: body.withoutBlankText)
+                case .otherwise(let body): .otherwise(body.withoutBlankText)
+                }
+            }
         }
-        return .switchCase(subject: subject, whens: whens, otherwise: otherwise)
+        return .switchCase(subject: subject, blocks: blocks)
     }
 
     /// `for item in collection limit: n offset: n reversed` … `else` … `endfor`.
     private mutating func loop(_ markup: Range<Int>, _ start: Int) throws(TemplateError) -> TemplateNode {
         var parser = try ExpressionParser(bytes, markup)
-        var loop = try parser.forHeader()
+        var loop = try parser.forHeader(start: start)
         let opener = Opener(name: "for", start: start)
         loopDepth += 1
         let (nodes, terminator) = try body(until: ["else", "endfor"], in: opener)
@@ -155,7 +201,21 @@ struct TemplateParser {
         if terminator!.name == "else" {
             loop.otherwise = try body(until: ["endfor"], in: opener).nodes
         }
+        if loop.body.isBlank && loop.otherwise.isBlank {
+            loop.body = loop.body.withoutBlankText
+            loop.otherwise = loop.otherwise.withoutBlankText
+        }
         return .loop(loop)
+    }
+
+    /// `tablerow item in collection cols: n limit: n offset: n` … `endtablerow`.
+    private mutating func tableRow(_ markup: Range<Int>, _ start: Int) throws(TemplateError) -> TemplateNode {
+        var parser = try ExpressionParser(bytes, markup)
+        var row = try parser.tableRowHeader(start: start)
+        loopDepth += 1
+        row.body = try body(until: ["endtablerow"], in: Opener(name: "tablerow", start: start)).nodes
+        loopDepth -= 1
+        return .tableRow(row)
     }
 
     /// `assign name = expression | filters`.

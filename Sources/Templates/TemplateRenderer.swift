@@ -1,25 +1,54 @@
-/// The state of one render: the output so far, assigned variables and the loops being run.
+/// The state of one render: the output so far, assigned variables, counters, the loops being
+/// run, and the problems met on the way.
 struct TemplateRenderer {
-    /// What a body asks of the loop around it.
+    /// What a body asks of the blocks around it.
     enum Flow {
         case normal, breakLoop, continueLoop
+        /// `abort_message`: stop everything.
+        case abort
     }
 
-    /// One running `for`, for the `forloop` variable.
+    /// One running `for` or `tablerow`, for the `forloop` and `tablerowloop` variables.
     private struct LoopFrame {
         var index0: Int
         let length: Int
+        /// `forloop.name`; nil for a `tablerow`.
+        let name: String?
+        /// Cells per row of a `tablerow`; 0 for a `for`.
+        let columns: Int
+    }
+
+    /// A `cycle` group: its evaluated name, or the values as written when it has none.
+    private enum CycleKey: Hashable {
+        case named(TemplateValue)
+        case unnamed(String)
     }
 
     private let root: TemplateValue
+    private let source: String
     private(set) var output = ""
     private var assigns: [String: TemplateValue] = [:]
     private var locals: [(name: String, value: TemplateValue)] = []
     private var loops: [LoopFrame] = []
+    /// `increment` and `decrement` counters; they sit between assigned variables and the context.
+    private var counters: [String: Int64] = [:]
+    private var cycles: [CycleKey: Int] = [:]
+    /// Where each named loop stopped, for `offset: continue`.
+    private var loopEnds: [String: Int] = [:]
+    private var lastIfChanged: String?
+    private(set) var problems: [TemplateError] = []
+    /// The reason given to `abort_message`, once it ran ("" when it gave none).
+    private(set) var abortReason: String?
 
-    init(root: TemplateValue, capacity: Int) {
+    init(root: TemplateValue, source: String, capacity: Int) {
         self.root = root
+        self.source = source
         output.reserveCapacity(capacity)
+    }
+
+    /// Records a problem at byte `offset` of the source; rendering goes on.
+    private mutating func report(_ message: String, at offset: Int) {
+        problems.append(TemplateError(message, at: offset, in: Array(source.utf8)))
     }
 
     // MARK: - Nodes
@@ -35,20 +64,37 @@ struct TemplateRenderer {
                 let branch = branches.first { test($0.condition) }
                 let flow = render(branch?.body ?? otherwise)
                 if flow != .normal { return flow }
-            case .switchCase(let subject, let whens, let otherwise):
-                let flow = renderCase(subject, whens, otherwise)
+            case .switchCase(let subject, let blocks):
+                let flow = renderCase(subject, blocks)
                 if flow != .normal { return flow }
             case .loop(let loop):
-                renderLoop(loop)
+                if renderLoop(loop) == .abort { return .abort }
+            case .tableRow(let row):
+                if renderTableRow(row) == .abort { return .abort }
             case .assign(let name, let value):
                 assigns[name] = evaluate(value)
             case .capture(let name, let body):
-                let outer = output
-                output = ""
-                let flow = render(body)
-                assigns[name] = .string(output)
-                output = outer
+                let (text, flow) = rendered(body)
+                assigns[name] = .string(text)
                 if flow != .normal { return flow }
+            case .counter(let name, let increment):
+                var value = counters[name] ?? { if case .int(let start)? = root[name] { start } else { 0 } }()
+                if increment { output.append(String(value)) }
+                value = increment ? value &+ 1 : value &- 1
+                if !increment { output.append(String(value)) }
+                counters[name] = value
+            case .cycle(let cycle):
+                renderCycle(cycle)
+            case .ifChanged(let body):
+                let (text, flow) = rendered(body)
+                if text != lastIfChanged {
+                    output.append(text)
+                    lastIfChanged = text
+                }
+                if flow != .normal { return flow }
+            case .abort(let reason):
+                abortReason = reason.map { evaluate($0).description } ?? ""
+                return .abort
             case .breakLoop:
                 return .breakLoop
             case .continueLoop:
@@ -58,18 +104,37 @@ struct TemplateRenderer {
         return .normal
     }
 
-    private mutating func renderCase(_ subject: TemplateExpression, _ whens: [WhenBranch], _ otherwise: [TemplateNode]) -> Flow {
-        let value = evaluate(subject)
-        var matched = false
-        for branch in whens where branch.values.contains(where: { matches(value, $0) }) {
-            matched = true
-            let flow = render(branch.body)
-            if flow != .normal { return flow }
-        }
-        return matched ? .normal : render(otherwise)
+    /// `nodes` rendered on their own, for `capture` and `ifchanged`.
+    private mutating func rendered(_ nodes: [TemplateNode]) -> (String, Flow) {
+        let outer = output
+        output = ""
+        let flow = render(nodes)
+        let text = output
+        output = outer
+        return (text, flow)
     }
 
-    private mutating func renderLoop(_ loop: ForLoop) {
+    private mutating func renderCase(_ subject: TemplateExpression, _ blocks: [CaseBlock]) -> Flow {
+        let value = evaluate(subject)
+        var matched = false
+        for block in blocks {
+            switch block {
+            case .when(let values, let body):
+                for candidate in values where matches(value, candidate) {
+                    matched = true
+                    let flow = render(body)
+                    if flow != .normal { return flow }
+                }
+            case .otherwise(let body):
+                guard !matched else { continue }
+                let flow = render(body)
+                if flow != .normal { return flow }
+            }
+        }
+        return .normal
+    }
+
+    private mutating func renderLoop(_ loop: ForLoop) -> Flow {
         let items: LoopItems
         if case .range(let first, let last) = loop.collection {
             let (lower, count) = bounds(first, last)
@@ -79,19 +144,24 @@ struct TemplateRenderer {
         }
         var lower = 0
         var upper = items.count
-        if let offset = loop.offset, let value = integer(evaluate(offset)) {
-            lower = min(max(value, 0), upper)
+        switch loop.offset {
+        case .continuing?:
+            lower = min(loopEnds[loop.name] ?? 0, upper)
+        case .value(let expression)?:
+            if let value = loopInteger(expression, "offset", at: loop.start) { lower = min(max(value, 0), upper) }
+        case nil:
+            break
         }
-        if let limit = loop.limit, let value = integer(evaluate(limit)) {
+        if let limit = loop.limit, let value = loopInteger(limit, "limit", at: loop.start) {
             upper = min(lower + max(value, 0), upper)
         }
+        loopEnds[loop.name] = max(upper, lower)
         guard lower < upper else {
-            _ = render(loop.otherwise)
-            return
+            return render(loop.otherwise) == .abort ? .abort : .normal
         }
         let length = upper - lower
         locals.append((loop.variable, .null))
-        loops.append(LoopFrame(index0: 0, length: length))
+        loops.append(LoopFrame(index0: 0, length: length, name: loop.name, columns: 0))
         defer {
             locals.removeLast()
             loops.removeLast()
@@ -100,19 +170,97 @@ struct TemplateRenderer {
             let position = loop.reversed ? upper - 1 - index0 : lower + index0
             locals[locals.count - 1].value = items[position]
             loops[loops.count - 1].index0 = index0
-            if render(loop.body) == .breakLoop { break }
+            switch render(loop.body) {
+            case .breakLoop: return .normal
+            case .abort: return .abort
+            default: break
+            }
         }
+        return .normal
+    }
+
+    /// A `for` loop's `limit:` or `offset:` as an integer (clamped to ±2^53): nil when it is nil,
+    /// and a problem (then ignored) when it is not a whole number or a string of one.
+    private mutating func loopInteger(_ expression: TemplateExpression, _ attribute: String, at offset: Int) -> Int? {
+        let value = evaluate(expression)
+        switch value {
+        case .null: return nil
+        case .int(let int): return TemplateFilter.clamped(.int(int))
+        case .string(let string):
+            if let int = Int64(TemplateFilter.trim(string, leading: true, trailing: true)) { return TemplateFilter.clamped(.int(int)) }
+        default: break
+        }
+        report("'\(attribute)' must be an integer, not \(value.kindName)", at: offset)
+        return nil
+    }
+
+    private mutating func renderTableRow(_ row: TableRow) -> Flow {
+        var elements = LoopItems(evaluate(row.collection)).all
+        let offset = row.offset.map { Self.truncatedInteger(evaluate($0)) } ?? 0
+        elements = Array(elements.dropFirst(max(offset, 0)))
+        if let limit = row.limit.map({ Self.truncatedInteger(evaluate($0)) }) {
+            elements = Array(elements.prefix(max(limit, 0)))
+        }
+        let length = elements.count
+        var columns = row.columns.map { Self.truncatedInteger(evaluate($0)) } ?? length
+        if columns < 1 { columns = max(length, 1) }
+        output.append("<tr class=\"row1\">\n")
+        locals.append((row.variable, .null))
+        loops.append(LoopFrame(index0: 0, length: length, name: nil, columns: columns))
+        defer {
+            locals.removeLast()
+            loops.removeLast()
+        }
+        for (index0, element) in elements.enumerated() {
+            locals[locals.count - 1].value = element
+            loops[loops.count - 1].index0 = index0
+            let column = index0 % columns
+            output.append("<td class=\"col\(column + 1)\">")
+            let flow = render(row.body)
+            output.append("</td>")
+            if flow == .abort { return .abort }
+            if flow == .breakLoop { break }
+            if column == columns - 1 && index0 < length - 1 {
+                output.append("</tr>\n<tr class=\"row\(index0 / columns + 2)\">")
+            }
+        }
+        output.append("</tr>\n")
+        return .normal
+    }
+
+    /// An integer the way `tablerow` reads its attributes: numbers toward zero, strings by their
+    /// leading digits, anything else 0; clamped to ±2^53.
+    private static func truncatedInteger(_ value: TemplateValue) -> Int {
+        switch value {
+        case .int(let int): TemplateFilter.clamped(.int(int))
+        case .double(let double): TemplateFilter.clamped(.double(double))
+        case .string(let string): TemplateFilter.clamped(.int(TemplateFilter.leadingInteger(string)))
+        default: 0
+        }
+    }
+
+    private mutating func renderCycle(_ cycle: Cycle) {
+        let key: CycleKey
+        switch cycle.group {
+        case .named(let name): key = .named(evaluate(name))
+        case .unnamed(let markup): key = .unnamed(markup)
+        }
+        let iteration = cycles[key] ?? 0
+        if iteration < cycle.values.count { evaluate(cycle.values[iteration]).write(to: &output) }
+        cycles[key] = iteration + 1 >= cycle.values.count ? 0 : iteration + 1
     }
 
     // MARK: - Expressions
 
-    func evaluate(_ value: FilteredExpression) -> TemplateValue {
+    mutating func evaluate(_ value: FilteredExpression) -> TemplateValue {
         var result = evaluate(value.expression)
         for call in value.filters {
             let arguments = call.constantArguments ?? call.arguments.map { evaluate($0) }
             var options: [String: TemplateValue] = [:]
             for option in call.options { options[option.name] = evaluate(option.value) }
-            result = call.filter.apply(to: result, arguments, options: options)
+            var problem: String?
+            result = call.filter.apply(to: result, arguments, options: options, problem: &problem)
+            if let problem { report("filter '\(call.filter.rawValue)': \(problem)", at: call.offset) }
         }
         return result
     }
@@ -123,6 +271,9 @@ struct TemplateRenderer {
             return value
         case .path(let root, let steps):
             return resolve(root, steps)
+        case .indirectPath(let root, let steps):
+            guard case .string(let name) = evaluate(root) else { return .null }
+            return resolve(name, steps)
         case .range(let first, let last):
             let (lower, count) = bounds(first, last)
             return .array((0..<count).map { .int(Int64(lower + $0)) })
@@ -136,12 +287,14 @@ struct TemplateRenderer {
         var remaining = steps[...]
         if let local = locals.last(where: { $0.name == root }) {
             value = local.value
-        } else if root == "forloop", !loops.isEmpty {
-            guard case .key(let key) = remaining.first else { return forloopObject(loops.count - 1) }
-            value = forloopMember(key, loops.count - 1)
+        } else if !loops.isEmpty, let loop = loopVariable(root) {
+            guard case .key(let key) = remaining.first else { return loopObject(loop) }
+            value = loopMember(key, loop)
             remaining = remaining.dropFirst()
         } else if !assigns.isEmpty, let assigned = assigns[root] {
             value = assigned
+        } else if !counters.isEmpty, let counter = counters[root] {
+            value = .int(counter)
         } else if case .object(let members) = self.root, let member = members[root] {
             value = member
         } else {
@@ -168,7 +321,11 @@ struct TemplateRenderer {
         switch value {
         case .object(let members):
             if let member = members[key] { return member }
-            return key == "size" ? .int(Int64(members.count)) : .null
+            switch key {
+            case "size": return .int(Int64(members.count))
+            case "first": return members.keys.min().map { .array([.string($0), members[$0]!]) } ?? .null
+            default: return .null
+            }
         case .array(let elements):
             switch key {
             case "size": return .int(Int64(elements.count))
@@ -190,7 +347,18 @@ struct TemplateRenderer {
         return elements.indices.contains(position) ? elements[position] : .null
     }
 
-    private func forloopMember(_ key: String, _ level: Int) -> TemplateValue {
+    // MARK: - forloop and tablerowloop
+
+    /// The innermost `for` (for `forloop`) or `tablerow` (for `tablerowloop`), if any.
+    private func loopVariable(_ name: String) -> Int? {
+        switch name {
+        case "forloop": loops.lastIndex { $0.name != nil }
+        case "tablerowloop": loops.lastIndex { $0.name == nil }
+        default: nil
+        }
+    }
+
+    private func loopMember(_ key: String, _ level: Int) -> TemplateValue {
         let frame = loops[level]
         switch key {
         case "index": return .int(Int64(frame.index0 + 1))
@@ -200,15 +368,30 @@ struct TemplateRenderer {
         case "first": return .bool(frame.index0 == 0)
         case "last": return .bool(frame.index0 == frame.length - 1)
         case "length": return .int(Int64(frame.length))
-        case "parentloop": return level > 0 ? forloopObject(level - 1) : .null
-        default: return .null
+        case "name": return frame.name.map(TemplateValue.string) ?? .null
+        case "parentloop":
+            guard frame.name != nil, let parent = loops[..<level].lastIndex(where: { $0.name != nil }) else { return .null }
+            return loopObject(parent)
+        default:
+            guard frame.name == nil else { return .null }
+            let column0 = frame.index0 % frame.columns
+            switch key {
+            case "col": return .int(Int64(column0 + 1))
+            case "col0": return .int(Int64(column0))
+            case "col_first": return .bool(column0 == 0)
+            case "col_last": return .bool(column0 == frame.columns - 1)
+            case "row": return .int(Int64(frame.index0 / frame.columns + 1))
+            default: return .null
+            }
         }
     }
 
-    private func forloopObject(_ level: Int) -> TemplateValue {
+    private func loopObject(_ level: Int) -> TemplateValue {
+        var keys = ["index", "index0", "rindex", "rindex0", "first", "last", "length"]
+        keys += loops[level].name == nil ? ["col", "col0", "col_first", "col_last", "row"] : ["parentloop"]
         var members: [String: TemplateValue] = [:]
-        for key in ["index", "index0", "rindex", "rindex0", "first", "last", "length", "parentloop"] {
-            let value = forloopMember(key, level)
+        for key in keys {
+            let value = loopMember(key, level)
             if value != .null { members[key] = value }
         }
         return .object(members)
@@ -223,27 +406,26 @@ struct TemplateRenderer {
         return (lower, span.overflow ? Template.maximumRangeLength : min(span.partialValue, Template.maximumRangeLength - 1) + 1)
     }
 
-    private func integer(_ value: TemplateValue) -> Int? {
-        TemplateFilter.integer(value)
-    }
-
-    /// An end of a range: any integer (a double rounds down).
+    /// An end of a range: an integer, a number rounded down, a string by its leading digits
+    /// (`"foo"` is 0, as Liquid reads it), nil as 0; nil for anything else.
     private func rangeBound(_ value: TemplateValue) -> Int? {
-        switch TemplateFilter.number(value) {
-        case .int(let value)?: Int(clamping: value)
-        case .double(let value)? where value.isFinite && Swift.abs(value) < 9e18: Int(value.rounded(.down))
+        switch value {
+        case .int(let value): Int(clamping: value)
+        case .double(let value) where value.isFinite && Swift.abs(value) < 9e18: Int(value.rounded(.down))
+        case .string(let string): Int(clamping: TemplateFilter.leadingInteger(string))
+        case .null: 0
         default: nil
         }
     }
 
     // MARK: - Conditions
 
-    func test(_ condition: TemplateCondition) -> Bool {
+    mutating func test(_ condition: TemplateCondition) -> Bool {
         switch condition {
         case .value(let expression):
             return evaluate(expression).isTruthy
-        case .comparison(let left, let comparator, let right):
-            return compare(left, comparator, right)
+        case .comparison(let left, let comparator, let right, let offset):
+            return compare(left, comparator, right, at: offset)
         case .and(let left, let right):
             return test(left) && test(right)
         case .or(let left, let right):
@@ -253,13 +435,21 @@ struct TemplateRenderer {
         }
     }
 
-    private func compare(_ left: TemplateExpression, _ comparator: ComparisonOperator, _ right: TemplateExpression) -> Bool {
+    private mutating func compare(_ left: TemplateExpression, _ comparator: ComparisonOperator, _ right: TemplateExpression,
+                                  at offset: Int) -> Bool {
         switch comparator {
         case .equal: return matches(evaluate(left), right, reversed: left)
         case .notEqual: return !matches(evaluate(left), right, reversed: left)
         case .contains: return Self.contains(evaluate(left), evaluate(right))
         case .less, .greater, .lessOrEqual, .greaterOrEqual:
-            guard let order = Self.order(evaluate(left), evaluate(right)) else { return false }
+            if left.isKeyword || right.isKeyword { return false }
+            let (a, b) = (evaluate(left), evaluate(right))
+            guard let order = Self.order(a, b) else {
+                if a.isNumber && b.isString || a.isString && b.isNumber {
+                    report("cannot compare \(a.kindName) with \(b.kindName) using '\(comparator.rawValue)'", at: offset)
+                }
+                return false
+            }
             switch comparator {
             case .less: return order < 0
             case .greater: return order > 0
@@ -269,8 +459,10 @@ struct TemplateRenderer {
         }
     }
 
-    /// Whether `value == expression`, with `empty` and `blank` on either side meaning the test.
+    /// Whether `value == expression`, with `empty` and `blank` on either side meaning the test;
+    /// the two keywords are never equal to each other.
     private func matches(_ value: TemplateValue, _ expression: TemplateExpression, reversed other: TemplateExpression? = nil) -> Bool {
+        if expression.isKeyword && other?.isKeyword == true { return false }
         switch (expression, other) {
         case (.empty, _): return value.isEmpty
         case (.blank, _): return value.isBlank
@@ -280,11 +472,13 @@ struct TemplateRenderer {
         }
     }
 
-    /// Liquid's `==`: integers and doubles compare by value.
+    /// Liquid's `==`: integers and doubles compare by value, in arrays and objects too.
     static func equals(_ left: TemplateValue, _ right: TemplateValue) -> Bool {
         switch (left, right) {
         case (.int(let a), .double(let b)): Double(a) == b
         case (.double(let a), .int(let b)): a == Double(b)
+        case (.array(let a), .array(let b)): a.count == b.count && zip(a, b).allSatisfy { equals($0, $1) }
+        case (.object(let a), .object(let b)): a.count == b.count && a.allSatisfy { key, value in b[key].map { equals(value, $0) } ?? false }
         default: left == right
         }
     }
@@ -302,11 +496,12 @@ struct TemplateRenderer {
         }
     }
 
-    /// `contains`: a substring of a string, an element of an array, a key of an object.
+    /// `contains`: a substring of a string, an element of an array, a key of an object; never
+    /// nil or false.
     static func contains(_ container: TemplateValue, _ item: TemplateValue) -> Bool {
+        guard item.isTruthy else { return false }
         switch container {
         case .string(let string):
-            if case .null = item { return false }
             let needle = item.description
             return needle.isEmpty || string.contains(needle)
         case .array(let elements):
@@ -320,6 +515,16 @@ struct TemplateRenderer {
     }
 }
 
+extension TemplateExpression {
+    /// Whether this is `empty` or `blank`.
+    var isKeyword: Bool {
+        switch self {
+        case .empty, .blank: true
+        default: false
+        }
+    }
+}
+
 extension TemplateValue {
     /// The value of a number as a double.
     var doubleValue: Double? {
@@ -329,10 +534,30 @@ extension TemplateValue {
         default: nil
         }
     }
+
+    var isNumber: Bool { doubleValue != nil }
+
+    var isString: Bool {
+        if case .string = self { return true }
+        return false
+    }
+
+    /// How a problem names the kind of this value.
+    var kindName: String {
+        switch self {
+        case .null: "nil"
+        case .bool: "a boolean"
+        case .int, .double: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
 }
 
 /// What a `for` walks: the elements of an array, an object's `[key, value]` pairs in key order,
-/// or a range's integers without building an array.
+/// a string as one element, or a range's integers without building an array. Anything else has
+/// nothing to walk.
 private enum LoopItems {
     case values([TemplateValue])
     case range(lower: Int, count: Int)
@@ -343,12 +568,10 @@ private enum LoopItems {
             self = .values(elements)
         case .object(let members):
             self = .values(members.keys.sorted().map { .array([.string($0), members[$0]!]) })
-        case .null:
-            self = .values([])
-        case .string(let string) where string.isEmpty:
-            self = .values([])
-        default:
+        case .string(let string) where !string.isEmpty:
             self = .values([collection])
+        default:
+            self = .values([])
         }
     }
 
@@ -356,6 +579,13 @@ private enum LoopItems {
         switch self {
         case .values(let values): values.count
         case .range(_, let count): count
+        }
+    }
+
+    var all: [TemplateValue] {
+        switch self {
+        case .values(let values): values
+        case .range(let lower, let count): (0..<count).map { .int(Int64(lower + $0)) }
         }
     }
 
