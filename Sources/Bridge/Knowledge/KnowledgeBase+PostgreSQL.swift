@@ -128,113 +128,183 @@ extension KnowledgeBase {
 
     /// The same search as SQLite's, on `kb_postings`: the same phrases left out (from
     /// `kb_term_counts`, by `worthSearching`), the same articles matched, ranked by the score
-    /// FTS5's bm25() gives them.
+    /// FTS5's bm25() gives them (computed here by `BM25` from each phrase's postings), ties to
+    /// the older article. Three statements: the phrases' weights, their postings, the articles.
     static func postgresSearch(_ phrases: [Phrase], locales: [String], limit: Int, in db: Database) throws -> [ArticleMatch] {
         guard !phrases.isEmpty else { return [] }
-        // How many articles hold each phrase's terms, as SQLite's matchQuery counts them.
+        // How many articles hold each phrase's terms, as SQLite's matchQuery counts them. The
+        // planner cannot estimate the term ranges the next statement joins on, guesses high and
+        // would compile it (JIT), which costs a hundred times the query: off for this transaction.
         let weights = try db.query("""
-            SELECT p.i, (SELECT articles FROM kb_index_totals) AS articles,
+            SELECT p.i, set_config('jit', 'off', true) AS jit, t.articles, t.tokens,
                    (SELECT coalesce(sum(c.articles), 0) FROM kb_term_counts c WHERE c.term >= p.low AND c.term < p.high) AS holders
-            FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS p(low, high, i) ORDER BY p.i
+            FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS p(low, high, i), kb_index_totals t
+            ORDER BY p.i
             """, arrayLiteral(phrases.map(\.term)), arrayLiteral(phrases.map { termRangeEnd($0.term, prefix: $0.prefix) }))
-        let articles = Double(weights.first?.int("articles") ?? 0)
-        let kept = worthSearching(phrases, holders: weights.map { $0.int("holders") ?? 0 }, articles: articles)
+        let articles = weights.first?.int("articles") ?? 0
+        let kept = worthSearching(phrases, holders: weights.map { $0.int("holders") ?? 0 }, articles: Double(articles))
         // Each phrase's tokens as FTS5 reads the quoted text; the last one is a prefix if the
         // phrase is. A phrase FTS5 reads as no token matches nothing.
-        var tokenPhrase: [Int] = []
+        var tokenized: [[String]] = []
         var low: [String] = []
         var high: [String] = []
-        var sizes: [Int] = []
+        var wholeLists: [String] = []
         for phrase in kept {
             let tokens = FTS5Tokenizer.tokens(String(phrase.text)).map(capped)
             guard !tokens.isEmpty else { continue }
-            sizes.append(tokens.count)
+            tokenized.append(tokens)
             for (index, token) in tokens.enumerated() {
-                tokenPhrase.append(sizes.count)
                 low.append(token)
                 high.append(termRangeEnd(token, prefix: phrase.prefix && index == tokens.count - 1))
+                wholeLists.append(tokens.count > 1 ? "t" : "f")
             }
         }
-        guard !sizes.isEmpty else { return [] }
-        var arguments: [any SQLValueConvertible] = [arrayLiteral(tokenPhrase), arrayLiteral(low), arrayLiteral(high), arrayLiteral(sizes)]
-        var localeFilter = ""
-        if !locales.isEmpty {
-            localeFilter = "WHERE h.lang = ANY(?::text[])"
+        guard !tokenized.isEmpty, articles > 0 else { return [] }
+        var arguments: [any SQLValueConvertible] = [arrayLiteral(low), arrayLiteral(high), "{" + wholeLists.joined(separator: ",") + "}"]
+        let filter: String
+        if locales.isEmpty {
+            filter = ""
+        } else {
+            filter = "FILTER (WHERE k.lang = ANY(?4::text[]))"
             arguments.append(arrayLiteral(locales.map { FTS5Tokenizer.tokens(localeToken($0)).map(capped).joined(separator: " ") }))
         }
-        arguments.append(limit)
-        let rows = try db.query(bm25SQL(localeFilter: localeFilter), arguments: arguments)
-        return rows.map { row in
-            let article = Article(row: row)
-            return ArticleMatch(article: article, excerpt: plain(excerpt(of: article.body, around: phrases)), score: row.double("score") ?? 0)
+        let rows = try db.query("""
+            SELECT t.position, count(DISTINCT k.article_id) AS holders,
+                   CASE WHEN bool_or(t.whole) THEN array_agg(DISTINCT k.article_id) END AS every,
+                   array_agg(k.article_id) \(filter) AS ids, array_agg(k.tokens) \(filter) AS lengths,
+                   array_agg(k.title) \(filter) AS titles, array_agg(k.body) \(filter) AS bodies, array_agg(k.tags) \(filter) AS tags
+            FROM unnest(?1::text[], ?2::text[], ?3::boolean[]) WITH ORDINALITY AS t(low, high, whole, position)
+            JOIN kb_postings k ON k.term >= t.low AND k.term < t.high
+            GROUP BY t.position
+            """, arguments: arguments)
+        var postings = [TokenPostings](repeating: TokenPostings(), count: low.count)
+        for row in rows {
+            guard let position = row.int("position"), position >= 1, position <= postings.count else { continue }
+            postings[position - 1] = TokenPostings(row)
         }
+        let ranked = rank(postings: postings, tokenized: tokenized, articles: articles,
+                          tokens: weights.first?.int("tokens") ?? 0, limit: limit)
+        guard !ranked.isEmpty else { return [] }
+        var found: [Int64: Article] = [:]
+        for row in try db.query("SELECT id, slug, locale, title, body, url, tags FROM kb_articles WHERE id = ANY(?::bigint[])",
+                                arrayLiteral(ranked.map { Int($0.id) })) {
+            found[row.int64("id") ?? 0] = Article(row: row)
+        }
+        return ranked.compactMap { hit in
+            found[hit.id].map { ArticleMatch(article: $0, excerpt: plain(excerpt(of: $0.body, around: phrases)), score: hit.score) }
+        }
+    }
+
+    /// What one token's term range holds: how many articles (any locale), all of them when its
+    /// phrase has several tokens, and the postings of the articles searched (in the locales).
+    struct TokenPostings {
+        struct Posting {
+            var length = 0
+            var title = 0
+            var body = 0
+            var tags = 0
+        }
+
+        var holders = 0
+        var every: Set<Int64> = []
+        var searched: [Int64: Posting] = [:]
+
+        init() {}
+
+        init(_ row: Row) {
+            holders = row.int("holders") ?? 0
+            every = Set(KnowledgeBase.integers(row.string("every")).map(Int64.init))
+            let ids = KnowledgeBase.integers(row.string("ids"))
+            let lengths = KnowledgeBase.integers(row.string("lengths"))
+            let titles = KnowledgeBase.integers(row.string("titles"))
+            let bodies = KnowledgeBase.integers(row.string("bodies"))
+            let tags = KnowledgeBase.integers(row.string("tags"))
+            guard lengths.count == ids.count, titles.count == ids.count, bodies.count == ids.count, tags.count == ids.count else { return }
+            // A prefix covers several terms: an article's counts add up over them.
+            for index in ids.indices {
+                var posting = searched[Int64(ids[index]), default: Posting()]
+                posting.length = lengths[index]
+                posting.title += titles[index]
+                posting.body += bodies[index]
+                posting.tags += tags[index]
+                searched[Int64(ids[index])] = posting
+            }
+        }
+    }
+
+    /// The best `limit` articles by BM25, ties to the older (smaller id). A phrase of several
+    /// tokens (FTS5 reads some scripts' words so) matches where all its tokens are, as often as
+    /// the rarest in each column: positions are not kept, so adjacency is not checked.
+    static func rank(postings: [TokenPostings], tokenized: [[String]], articles: Int, tokens: Int, limit: Int) -> [(id: Int64, score: Double)] {
+        // Per phrase: its weight, and each matching article's weighted frequency (title 5, body 1, tags 3).
+        var idfs: [Double] = []
+        var frequencies: [[Int64: Double]] = []
+        var lengths: [Int64: Int] = [:]
+        var next = 0
+        for tokens in tokenized {
+            let parts = postings[next..<(next + tokens.count)]
+            next += tokens.count
+            var matching = parts.first!.holders
+            var hits: [Int64: Double] = [:]
+            if parts.count == 1 {
+                for (id, posting) in parts.first!.searched {
+                    hits[id] = Double(5 * posting.title + posting.body + 3 * posting.tags)
+                    lengths[id] = posting.length
+                }
+            } else {
+                matching = parts.dropFirst().reduce(parts.first!.every) { $0.intersection($1.every) }.count
+                for (id, first) in parts.first!.searched {
+                    var least = first
+                    var everywhere = true
+                    for part in parts.dropFirst() {
+                        guard let posting = part.searched[id] else { everywhere = false; break }
+                        least.title = min(least.title, posting.title)
+                        least.body = min(least.body, posting.body)
+                        least.tags = min(least.tags, posting.tags)
+                    }
+                    guard everywhere else { continue }
+                    hits[id] = Double(5 * least.title + least.body + 3 * least.tags)
+                    lengths[id] = first.length
+                }
+            }
+            idfs.append(BM25.idf(articles: max(articles, matching), matching: matching))
+            frequencies.append(hits)
+        }
+        let average = BM25.averageLength(tokens: tokens, articles: articles)
+        var scored: [(id: Int64, score: Double)] = lengths.map { id, length in
+            (id, BM25.score(idfs: idfs, frequencies: frequencies.map { $0[id] ?? 0 }, length: length, averageLength: average))
+        }
+        scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
+        return Array(scored.prefix(limit))
+    }
+
+    /// The integers of a PostgreSQL array's text (`{1,2,3}`); empty for null.
+    static func integers(_ text: String?) -> [Int] {
+        guard let text else { return [] }
+        var values: [Int] = []
+        var current = 0
+        var negative = false
+        var inNumber = false
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                current = current * 10 + Int(byte - UInt8(ascii: "0"))
+                inNumber = true
+            case UInt8(ascii: "-"):
+                negative = true
+            default:
+                if inNumber { values.append(negative ? -current : current) }
+                current = 0
+                negative = false
+                inNumber = false
+            }
+        }
+        return values
     }
 
     /// The end of the range of terms a phrase token covers, from the token itself: every term
     /// that starts with it for a prefix, else the token alone (no term holds U+0001, a separator).
     static func termRangeEnd(_ token: String, prefix: Bool) -> String {
         token + (prefix ? "\u{10FFFF}" : "\u{1}")
-    }
-
-    /// The ranking query. Arguments: each token's phrase (numbered from 1, in the order of the
-    /// phrases), the token's range of terms (low, high), each phrase's number of tokens, then
-    /// the locale tokens when `localeFilter` is set, then the limit.
-    ///
-    /// This is FTS5's bm25() (SQLite's fts5_aux.c) with the weights 5 (title), 1 (body), 3
-    /// (tags) and 0 (locale): for each phrase i, with N articles, n_i of them matching the phrase
-    /// (in any locale), f_i the phrase's occurrences in the article weighted by column, D the
-    /// article's length in tokens and avgdl the average length,
-    ///
-    ///     score = Σ_i idf_i · f_i·(k1 + 1) / (f_i + k1·(1 − b + b·D/avgdl)),  k1 = 1.2, b = 0.75,
-    ///     idf_i = log((N − n_i + 0.5) / (n_i + 0.5)), or 1e-6 where that is not above 0.
-    ///
-    /// The arithmetic is written as FTS5's C is, in double precision in the same order (the sum
-    /// too, phrase by phrase), so the scores are the same numbers. A phrase of several tokens
-    /// (FTS5 reads some scripts' words so) counts where all its tokens are, as often as the
-    /// rarest (positions are not kept: adjacency is not checked). Ties go to the older article.
-    static func bm25SQL(localeFilter: String) -> String {
-        """
-        WITH token AS (
-            SELECT * FROM unnest(?::integer[], ?::text[], ?::text[]) WITH ORDINALITY AS t(phrase, low, high, position)
-        ),
-        token_hit AS (
-            SELECT t.phrase, t.position, k.article_id, k.lang, k.tokens,
-                   sum(k.title) AS title, sum(k.body) AS body, sum(k.tags) AS tags
-            FROM token t JOIN kb_postings k ON k.term >= t.low AND k.term < t.high
-            GROUP BY t.phrase, t.position, k.article_id, k.lang, k.tokens
-        ),
-        phrase_hit AS (
-            SELECT phrase, article_id, lang, tokens, 5 * min(title) + min(body) + 3 * min(tags) AS frequency
-            FROM token_hit
-            GROUP BY phrase, article_id, lang, tokens
-            HAVING count(*) = (?::integer[])[phrase]
-        ),
-        totals AS (
-            SELECT articles, tokens::float8 / nullif(articles, 0)::float8 AS average FROM kb_index_totals
-        ),
-        idf AS (
-            SELECT phrase, CASE WHEN value <= 0::float8 THEN 1e-6::float8 ELSE value END AS value
-            FROM (
-                SELECT h.phrase,
-                       ln(((greatest(totals.articles, count(*)) - count(*))::float8 + 0.5::float8) / (count(*)::float8 + 0.5::float8)) AS value
-                FROM phrase_hit h, totals
-                GROUP BY h.phrase, totals.articles
-            ) AS matching
-        ),
-        score AS (
-            SELECT h.article_id,
-                   sum(i.value
-                       * ((h.frequency::float8 * (1.2::float8 + 1.0::float8))
-                          / (h.frequency::float8 + 1.2::float8 * (1.0::float8 - 0.75::float8 + 0.75::float8 * h.tokens::float8 / totals.average)))
-                       ORDER BY h.phrase) AS score
-            FROM phrase_hit h JOIN idf i ON i.phrase = h.phrase, totals
-            \(localeFilter)
-            GROUP BY h.article_id
-        )
-        SELECT a.slug, a.locale, a.title, a.body, a.url, a.tags, s.score
-        FROM score s JOIN kb_articles a ON a.id = s.article_id
-        ORDER BY s.score DESC, s.article_id
-        LIMIT ?
-        """
     }
 }

@@ -30,8 +30,9 @@ public enum BridgeSchema {
     /// `kb_postings` holds, for each term of an article (its words as FTS5's unicode61 tokenizer
     /// reads them, computed by `FTS5Tokenizer` at import), how often it occurs in the title, the
     /// body and the tags, with the article's locale token and length in tokens (BM25's document
-    /// length), so that scoring needs no other table. Terms sort in code-point order (`C`), so a
-    /// prefix is one range of the primary key, as in `kb_term_counts`. `kb_index_totals` keeps the
+    /// length), all in the primary key's index, so that a search reads one index range per word
+    /// (an index-only scan). Terms sort in code-point order (`C`), so a prefix is one range, as in
+    /// `kb_term_counts`. `kb_index_totals` keeps the
     /// number of articles and of tokens (BM25's N and average length). `tokens` is null for an
     /// article not indexed yet (one copied in by SQL): the next import indexes it. Articles already
     /// there are indexed by this migration.
@@ -46,7 +47,7 @@ public enum BridgeSchema {
         title INTEGER NOT NULL,
         body INTEGER NOT NULL,
         tags INTEGER NOT NULL,
-        PRIMARY KEY (term, article_id)
+        PRIMARY KEY (term, article_id) INCLUDE (lang, tokens, title, body, tags)
     );
     CREATE INDEX kb_postings_by_article ON kb_postings(article_id);
     ALTER TABLE kb_term_counts ALTER COLUMN term TYPE TEXT COLLATE "C";
