@@ -129,61 +129,86 @@ extension KnowledgeBase {
     /// The same search as SQLite's, on `kb_postings`: the same phrases left out (from
     /// `kb_term_counts`, by `worthSearching`), the same articles matched, ranked by the score
     /// FTS5's bm25() gives them (computed here by `BM25` from each phrase's postings), ties to
-    /// the older article. Three statements: the phrases' weights, their postings, the articles.
+    /// the older article. Three statements: the phrases' weights, the postings of the words kept
+    /// in the locales searched, the best articles; a fourth when a word's count of articles
+    /// (BM25's n, over all locales) is not already known from `kb_term_counts`.
     static func postgresSearch(_ phrases: [Phrase], locales: [String], limit: Int, in db: Database) throws -> [ArticleMatch] {
         guard !phrases.isEmpty else { return [] }
-        // How many articles hold each phrase's terms, as SQLite's matchQuery counts them. The
-        // planner cannot estimate the term ranges the next statement joins on, guesses high and
-        // would compile it (JIT), which costs a hundred times the query: off for this transaction.
+        // How many articles hold each phrase's terms (as SQLite's matchQuery counts them) and
+        // in how many terms. The planner cannot estimate the term ranges the next statements
+        // join on, guesses high and would compile them (JIT), which costs a hundred times the
+        // query: JIT is off for the rest of this transaction.
         let weights = try db.query("""
-            SELECT p.i, set_config('jit', 'off', true) AS jit, t.articles, t.tokens,
-                   (SELECT coalesce(sum(c.articles), 0) FROM kb_term_counts c WHERE c.term >= p.low AND c.term < p.high) AS holders
-            FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS p(low, high, i), kb_index_totals t
+            SELECT p.i, set_config('jit', 'off', true) AS jit,
+                   (SELECT articles FROM kb_index_totals) AS articles, (SELECT tokens FROM kb_index_totals) AS tokens,
+                   (SELECT coalesce(sum(c.articles), 0) FROM kb_term_counts c WHERE c.term >= p.low AND c.term < p.high) AS holders,
+                   (SELECT count(*) FROM kb_term_counts c WHERE c.term >= p.low AND c.term < p.high) AS terms
+            FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS p(low, high, i)
             ORDER BY p.i
             """, arrayLiteral(phrases.map(\.term)), arrayLiteral(phrases.map { termRangeEnd($0.term, prefix: $0.prefix) }))
         let articles = weights.first?.int("articles") ?? 0
-        let kept = worthSearching(phrases, holders: weights.map { $0.int("holders") ?? 0 }, articles: Double(articles))
+        let holders = weights.map { $0.int("holders") ?? 0 }
+        let kept = worthSearching(phrases, holders: holders, articles: Double(articles))
+        var known: [String: Int] = [:]  // phrase fts → its articles, when its range is one term
+        for (phrase, row) in zip(phrases, weights) where row.int("terms") == 1 { known[phrase.fts] = row.int("holders") }
         // Each phrase's tokens as FTS5 reads the quoted text; the last one is a prefix if the
         // phrase is. A phrase FTS5 reads as no token matches nothing.
-        var tokenized: [[String]] = []
+        var searched: [SearchedPhrase] = []
         var low: [String] = []
         var high: [String] = []
-        var wholeLists: [String] = []
         for phrase in kept {
             let tokens = FTS5Tokenizer.tokens(String(phrase.text)).map(capped)
             guard !tokens.isEmpty else { continue }
-            tokenized.append(tokens)
+            searched.append(SearchedPhrase(tokens: low.count..<(low.count + tokens.count),
+                                           articles: tokens == [phrase.term] ? known[phrase.fts] : nil))
             for (index, token) in tokens.enumerated() {
                 low.append(token)
                 high.append(termRangeEnd(token, prefix: phrase.prefix && index == tokens.count - 1))
-                wholeLists.append(tokens.count > 1 ? "t" : "f")
             }
         }
-        guard !tokenized.isEmpty, articles > 0 else { return [] }
-        var arguments: [any SQLValueConvertible] = [arrayLiteral(low), arrayLiteral(high), "{" + wholeLists.joined(separator: ",") + "}"]
-        let filter: String
-        if locales.isEmpty {
-            filter = ""
-        } else {
-            filter = "FILTER (WHERE k.lang = ANY(?4::text[]))"
+        guard !searched.isEmpty, articles > 0 else { return [] }
+        let several = searched.flatMap { phrase in phrase.tokens.map { _ in phrase.tokens.count > 1 ? "t" : "f" } }
+        var arguments: [any SQLValueConvertible] = [arrayLiteral(low), arrayLiteral(high), "{" + several.joined(separator: ",") + "}"]
+        var localeFilter = ""
+        if !locales.isEmpty {
+            localeFilter = "AND k.lang = ANY(?4::text[])"
             arguments.append(arrayLiteral(locales.map { FTS5Tokenizer.tokens(localeToken($0)).map(capped).joined(separator: " ") }))
         }
-        let rows = try db.query("""
-            SELECT t.position, count(DISTINCT k.article_id) AS holders,
-                   CASE WHEN bool_or(t.whole) THEN array_agg(DISTINCT k.article_id) END AS every,
-                   array_agg(k.article_id) \(filter) AS ids, array_agg(k.tokens) \(filter) AS lengths,
-                   array_agg(k.title) \(filter) AS titles, array_agg(k.body) \(filter) AS bodies, array_agg(k.tags) \(filter) AS tags
-            FROM unnest(?1::text[], ?2::text[], ?3::boolean[]) WITH ORDINALITY AS t(low, high, whole, position)
-            JOIN kb_postings k ON k.term >= t.low AND k.term < t.high
-            GROUP BY t.position
-            """, arguments: arguments)
         var postings = [TokenPostings](repeating: TokenPostings(), count: low.count)
-        for row in rows {
+        for row in try db.query("""
+            SELECT t.position, array_agg(k.article_id) AS ids, array_agg(k.tokens) AS lengths,
+                   array_agg(5 * k.title + k.body + 3 * k.tags) AS frequencies,
+                   array_agg(k.title) FILTER (WHERE t.several) AS titles, array_agg(k.body) FILTER (WHERE t.several) AS bodies,
+                   array_agg(k.tags) FILTER (WHERE t.several) AS tags
+            FROM unnest(?1::text[], ?2::text[], ?3::boolean[]) WITH ORDINALITY AS t(low, high, several, position)
+            JOIN kb_postings k ON k.term >= t.low AND k.term < t.high \(localeFilter)
+            GROUP BY t.position
+            """, arguments: arguments) {
             guard let position = row.int("position"), position >= 1, position <= postings.count else { continue }
             postings[position - 1] = TokenPostings(row)
         }
-        let ranked = rank(postings: postings, tokenized: tokenized, articles: articles,
-                          tokens: weights.first?.int("tokens") ?? 0, limit: limit)
+        // BM25's n, over all locales, where kb_term_counts did not tell it: from the postings
+        // read when no locale was filtered, else counted.
+        let unknown = searched.filter { $0.articles == nil }.flatMap(\.tokens)
+        if !unknown.isEmpty {
+            if locales.isEmpty {
+                for index in unknown { postings[index].everywhere = Set(postings[index].searched.keys) }
+            } else {
+                for row in try db.query("""
+                    SELECT t.position, count(DISTINCT k.article_id) AS articles,
+                           CASE WHEN bool_or(t.several) THEN array_agg(DISTINCT k.article_id) END AS every
+                    FROM unnest(?::integer[], ?::text[], ?::text[], ?::boolean[]) AS t(position, low, high, several)
+                    JOIN kb_postings k ON k.term >= t.low AND k.term < t.high
+                    GROUP BY t.position
+                    """, arrayLiteral(unknown.map { $0 + 1 }), arrayLiteral(unknown.map { low[$0] }), arrayLiteral(unknown.map { high[$0] }),
+                    "{" + unknown.map { several[$0] }.joined(separator: ",") + "}") {
+                    guard let position = row.int("position"), position >= 1, position <= postings.count else { continue }
+                    postings[position - 1].everywhere = Set(integers(row.string("every")).map(Int64.init))
+                    postings[position - 1].articles = row.int("articles") ?? 0
+                }
+            }
+        }
+        let ranked = rank(searched, postings: postings, articles: articles, tokens: weights.first?.int("tokens") ?? 0, limit: limit)
         guard !ranked.isEmpty else { return [] }
         var found: [Int64: Article] = [:]
         for row in try db.query("SELECT id, slug, locale, title, body, url, tags FROM kb_articles WHERE id = ANY(?::bigint[])",
@@ -195,38 +220,52 @@ extension KnowledgeBase {
         }
     }
 
-    /// What one token's term range holds: how many articles (any locale), all of them when its
-    /// phrase has several tokens, and the postings of the articles searched (in the locales).
+    /// A phrase searched: which of the tokens searched are its own, and how many articles hold
+    /// it (all locales) when `kb_term_counts` already told.
+    struct SearchedPhrase {
+        var tokens: Range<Int>
+        var articles: Int?
+    }
+
+    /// What one token's term range holds in the locales searched: per article, its length and
+    /// the token's weighted frequency (title 5, body 1, tags 3; per column too when the token's
+    /// phrase has several); and, when they were needed, how many articles hold it in any locale
+    /// and (for a phrase of several tokens) which.
     struct TokenPostings {
         struct Posting {
             var length = 0
+            var frequency = 0
             var title = 0
             var body = 0
             var tags = 0
         }
 
-        var holders = 0
-        var every: Set<Int64> = []
         var searched: [Int64: Posting] = [:]
+        var everywhere: Set<Int64> = []
+        var articles: Int?
 
         init() {}
 
         init(_ row: Row) {
-            holders = row.int("holders") ?? 0
-            every = Set(KnowledgeBase.integers(row.string("every")).map(Int64.init))
             let ids = KnowledgeBase.integers(row.string("ids"))
             let lengths = KnowledgeBase.integers(row.string("lengths"))
+            let frequencies = KnowledgeBase.integers(row.string("frequencies"))
             let titles = KnowledgeBase.integers(row.string("titles"))
             let bodies = KnowledgeBase.integers(row.string("bodies"))
             let tags = KnowledgeBase.integers(row.string("tags"))
-            guard lengths.count == ids.count, titles.count == ids.count, bodies.count == ids.count, tags.count == ids.count else { return }
+            guard lengths.count == ids.count, frequencies.count == ids.count else { return }
+            let columns = titles.count == ids.count && bodies.count == ids.count && tags.count == ids.count
+            searched.reserveCapacity(ids.count)
             // A prefix covers several terms: an article's counts add up over them.
             for index in ids.indices {
                 var posting = searched[Int64(ids[index]), default: Posting()]
                 posting.length = lengths[index]
-                posting.title += titles[index]
-                posting.body += bodies[index]
-                posting.tags += tags[index]
+                posting.frequency += frequencies[index]
+                if columns {
+                    posting.title += titles[index]
+                    posting.body += bodies[index]
+                    posting.tags += tags[index]
+                }
                 searched[Int64(ids[index])] = posting
             }
         }
@@ -235,24 +274,23 @@ extension KnowledgeBase {
     /// The best `limit` articles by BM25, ties to the older (smaller id). A phrase of several
     /// tokens (FTS5 reads some scripts' words so) matches where all its tokens are, as often as
     /// the rarest in each column: positions are not kept, so adjacency is not checked.
-    static func rank(postings: [TokenPostings], tokenized: [[String]], articles: Int, tokens: Int, limit: Int) -> [(id: Int64, score: Double)] {
-        // Per phrase: its weight, and each matching article's weighted frequency (title 5, body 1, tags 3).
+    static func rank(_ phrases: [SearchedPhrase], postings: [TokenPostings], articles: Int, tokens: Int, limit: Int) -> [(id: Int64, score: Double)] {
         var idfs: [Double] = []
         var frequencies: [[Int64: Double]] = []
         var lengths: [Int64: Int] = [:]
-        var next = 0
-        for tokens in tokenized {
-            let parts = postings[next..<(next + tokens.count)]
-            next += tokens.count
-            var matching = parts.first!.holders
+        for phrase in phrases {
+            let parts = postings[phrase.tokens]
             var hits: [Int64: Double] = [:]
-            if parts.count == 1 {
-                for (id, posting) in parts.first!.searched {
-                    hits[id] = Double(5 * posting.title + posting.body + 3 * posting.tags)
+            let matching: Int
+            if parts.count == 1, let part = parts.first {
+                matching = phrase.articles ?? part.articles ?? part.everywhere.count
+                hits.reserveCapacity(part.searched.count)
+                for (id, posting) in part.searched {
+                    hits[id] = Double(posting.frequency)
                     lengths[id] = posting.length
                 }
             } else {
-                matching = parts.dropFirst().reduce(parts.first!.every) { $0.intersection($1.every) }.count
+                matching = parts.dropFirst().reduce(parts.first!.everywhere) { $0.intersection($1.everywhere) }.count
                 for (id, first) in parts.first!.searched {
                     var least = first
                     var everywhere = true
@@ -271,8 +309,10 @@ extension KnowledgeBase {
             frequencies.append(hits)
         }
         let average = BM25.averageLength(tokens: tokens, articles: articles)
-        var scored: [(id: Int64, score: Double)] = lengths.map { id, length in
-            (id, BM25.score(idfs: idfs, frequencies: frequencies.map { $0[id] ?? 0 }, length: length, averageLength: average))
+        var scored: [(id: Int64, score: Double)] = []
+        scored.reserveCapacity(lengths.count)
+        for (id, length) in lengths {
+            scored.append((id, BM25.score(idfs: idfs, frequencies: frequencies.map { $0[id] ?? 0 }, length: length, averageLength: average)))
         }
         scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
         return Array(scored.prefix(limit))
