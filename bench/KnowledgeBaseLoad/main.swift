@@ -371,6 +371,19 @@ print(String(format: "articles: %d (%@), %@ vocabulary, %d words, written in %.2
              articles.count, perLocale.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
              options.flat ? "flat" : "sections", totalWords, fillSeconds, Double(articles.count) / fillSeconds, Double(databaseBytes) / 1_048_576))
 articles = []
+if onPostgres {
+    // Index-only scans of kb_postings need its visibility map, which autovacuum writes soon after
+    // an import (a deployment searches for days after one): wait for it, as a deployment would.
+    let waitStart = ContinuousClock.now
+    var vacuumed = false
+    while !vacuumed && ContinuousClock.now - waitStart < .seconds(120) {
+        vacuumed = try await pool.read { db in
+            try db.scalar("SELECT coalesce(n_ins_since_vacuum, 1) = 0 AND last_autovacuum IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'kb_postings'").int == 1
+        }
+        if !vacuumed { try await Task.sleep(for: .milliseconds(500)) }
+    }
+    print(String(format: "waited %.1f s for autovacuum of kb_postings (%@)", seconds(since: waitStart), vacuumed ? "done" : "not done"))
+}
 
 // 2. Searches. A warm-up pass (not counted) fills the readers' page caches.
 let queries = (0..<options.queries).map { _ in makeQuery(flat: options.flat, &rng) }

@@ -28,7 +28,7 @@ enum BM25 {
 
     /// An article's score from its weighted frequency of each phrase (in the query's order,
     /// 0 where it lacks one) and its length.
-    static func score(idfs: [Double], frequencies: [Double], length: Int, averageLength: Double) -> Double {
+    static func score<Frequencies: Collection<Double>>(idfs: [Double], frequencies: Frequencies, length: Int, averageLength: Double) -> Double {
         let length = Double(length)
         var score = 0.0
         for (idf, frequency) in zip(idfs, frequencies) {

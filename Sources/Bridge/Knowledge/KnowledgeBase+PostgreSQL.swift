@@ -275,20 +275,16 @@ extension KnowledgeBase {
     /// tokens (FTS5 reads some scripts' words so) matches where all its tokens are, as often as
     /// the rarest in each column: positions are not kept, so adjacency is not checked.
     static func rank(_ phrases: [SearchedPhrase], postings: [TokenPostings], articles: Int, tokens: Int, limit: Int) -> [(id: Int64, score: Double)] {
+        // Each phrase's weight and matches (article, weighted frequency).
         var idfs: [Double] = []
-        var frequencies: [[Int64: Double]] = []
-        var lengths: [Int64: Int] = [:]
+        var matches: [[(id: Int64, frequency: Double, length: Int)]] = []
         for phrase in phrases {
             let parts = postings[phrase.tokens]
-            var hits: [Int64: Double] = [:]
+            var hits: [(id: Int64, frequency: Double, length: Int)] = []
             let matching: Int
             if parts.count == 1, let part = parts.first {
                 matching = phrase.articles ?? part.articles ?? part.everywhere.count
-                hits.reserveCapacity(part.searched.count)
-                for (id, posting) in part.searched {
-                    hits[id] = Double(posting.frequency)
-                    lengths[id] = posting.length
-                }
+                hits = part.searched.map { ($0.key, Double($0.value.frequency), $0.value.length) }
             } else {
                 matching = parts.dropFirst().reduce(parts.first!.everywhere) { $0.intersection($1.everywhere) }.count
                 for (id, first) in parts.first!.searched {
@@ -300,22 +296,46 @@ extension KnowledgeBase {
                         least.body = min(least.body, posting.body)
                         least.tags = min(least.tags, posting.tags)
                     }
-                    guard everywhere else { continue }
-                    hits[id] = Double(5 * least.title + least.body + 3 * least.tags)
-                    lengths[id] = first.length
+                    if everywhere { hits.append((id, Double(5 * least.title + least.body + 3 * least.tags), first.length)) }
                 }
             }
             idfs.append(BM25.idf(articles: max(articles, matching), matching: matching))
-            frequencies.append(hits)
+            matches.append(hits)
+        }
+        // One row per article matched, one column per phrase (0 where it lacks the phrase).
+        var rows: [Int64: Int] = [:]
+        var candidates: [(id: Int64, length: Int)] = []
+        for hits in matches {
+            for hit in hits where rows[hit.id] == nil {
+                rows[hit.id] = candidates.count
+                candidates.append((hit.id, hit.length))
+            }
+        }
+        var frequencies = [Double](repeating: 0, count: candidates.count * phrases.count)
+        for (column, hits) in matches.enumerated() {
+            for hit in hits { frequencies[rows[hit.id]! * phrases.count + column] = hit.frequency }
         }
         let average = BM25.averageLength(tokens: tokens, articles: articles)
         var scored: [(id: Int64, score: Double)] = []
-        scored.reserveCapacity(lengths.count)
-        for (id, length) in lengths {
-            scored.append((id, BM25.score(idfs: idfs, frequencies: frequencies.map { $0[id] ?? 0 }, length: length, averageLength: average)))
+        scored.reserveCapacity(candidates.count)
+        frequencies.withUnsafeBufferPointer { table in
+            for (row, candidate) in candidates.enumerated() {
+                let frequencies = table[(row * phrases.count)..<((row + 1) * phrases.count)]
+                scored.append((candidate.id, BM25.score(idfs: idfs, frequencies: frequencies, length: candidate.length, averageLength: average)))
+            }
         }
-        scored.sort { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
-        return Array(scored.prefix(limit))
+        // The best `limit`, best first; ties to the smaller id.
+        func better(_ a: (id: Int64, score: Double), _ b: (id: Int64, score: Double)) -> Bool {
+            a.score != b.score ? a.score > b.score : a.id < b.id
+        }
+        guard scored.count > limit * 4 else { return Array(scored.sorted(by: better).prefix(limit)) }
+        var best: [(id: Int64, score: Double)] = []
+        for entry in scored where best.count < limit || better(entry, best[best.count - 1]) {
+            let index = best.firstIndex { better(entry, $0) } ?? best.count
+            best.insert(entry, at: index)
+            if best.count > limit { best.removeLast() }
+        }
+        return best
     }
 
     /// The integers of a PostgreSQL array's text (`{1,2,3}`); empty for null.
