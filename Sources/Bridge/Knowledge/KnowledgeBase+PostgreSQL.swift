@@ -6,14 +6,14 @@ import Storage
 /// the same scores (the FAQ bot's `min_score` means the same on both backends).
 ///
 /// Why not PostgreSQL's own full-text search: a `tsvector` keeps at most 256 positions per
-/// lexeme and none past 16 383, so term counts (and BM25) cannot be exact; its parser and
-/// Snowball dictionaries cut and stem words otherwise than unicode61 does, so another article
-/// would come first; `ts_rank` is not BM25, so scores would not compare with `min_score`. And
-/// the engines botbridge runs on besides PostgreSQL lack parts of it (`unaccent`, GIN prefix
-/// matches). What is used instead is plain: a B-tree over (term, article) in code-point order,
-/// where a word and a prefix are each one range. Accents and case are folded at import and at
-/// search by `FTS5Tokenizer`, and the locale filter is the same locale token SQLite's `lang`
-/// column holds (`fr-CA` → `langfrca`, then the language `fr`).
+/// lexeme and folds positions past 16 383 into one, so term counts (and BM25) cannot be exact;
+/// its parser and per-language Snowball configurations cut and stem words otherwise than
+/// unicode61 does, so another article would come first; `ts_rank` is not BM25, so scores would
+/// not compare with `min_score`; and accent folding there needs the `unaccent` extension. What
+/// is used instead is plain tables: a B-tree over (term, article) in code-point order, where a
+/// word and a prefix are each one range, read by index-only scans. Accents and case are folded
+/// at import and at search by `FTS5Tokenizer`; the per-locale part is the locale filter, the
+/// same token SQLite's `lang` column holds (`fr-CA` → `langfrca`, then the language `fr`).
 extension KnowledgeBase {
     /// The longest term kept, in UTF-8 bytes (a B-tree key cannot hold FTS5's 32 768): a longer
     /// token is cut to its first characters, at import and at search alike.
@@ -43,7 +43,7 @@ extension KnowledgeBase {
             FTS5Tokenizer.forEachToken(tags) { terms[KnowledgeBase.capped($0), default: Counts()].tags += 1; tokens += 1 }
             // The locale column, as SQLite's generated `lang` computes it: held, weighing nothing.
             let lang = FTS5Tokenizer.tokens(KnowledgeBase.indexedLocale(locale)).map(KnowledgeBase.capped)
-            for token in lang { terms[token, default: Counts()] = terms[token] ?? Counts() }
+            for token in lang where terms[token] == nil { terms[token] = Counts() }
             tokens += lang.count
             self.lang = lang.joined(separator: " ")
             self.tokens = tokens
