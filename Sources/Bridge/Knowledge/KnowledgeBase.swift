@@ -39,8 +39,8 @@ public struct KnowledgeBaseError: Error, Equatable, CustomStringConvertible {
 /// The knowledge base: articles in `kb_articles` with an FTS5 index (`unicode61
 /// remove_diacritics 2`, so "retour" finds "Retours" and "reembolso" finds "reembolsó"),
 /// ranked by BM25 with the title weighing most, then tags, then the body. On PostgreSQL the
-/// same words are indexed in `kb_postings` and ranked by the same BM25 in SQL
-/// (`KnowledgeBase+PostgreSQL.swift`): the same articles, in the same order, with the same scores.
+/// same words are indexed in `kb_postings` and ranked by FTS5's BM25 computed in Swift (`BM25`,
+/// `KnowledgeBase+PostgreSQL.swift`): the same articles, in the same order, with the same scores.
 public enum KnowledgeBase {
     /// Inserts or replaces articles by (id, locale). On SQLite, when any changed, it then merges
     /// the full-text index into one segment (which searches read fastest) and counts again how
