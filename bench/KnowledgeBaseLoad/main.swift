@@ -16,7 +16,8 @@
 //    suggestions search (the user's last three messages) and the per-message ISO 8601 times.
 // Everything is deterministic for a given seed (our own PRNG, no system randomness). The database
 // is a fresh file in a temporary folder, removed at the end; with --database it is created at
-// PATH (which must not exist) and kept, to look at query plans afterwards.
+// PATH (which must not exist) and kept, to look at query plans afterwards. --database may also be
+// a postgres:// URL of an empty database: the same run on PostgreSQL (kept too).
 import Bridge
 import Foundation
 import Storage
@@ -342,8 +343,9 @@ let directory = NSTemporaryDirectory() + "botbridge-kb-load-" + UUID().uuidStrin
 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(atPath: directory) }
 if let path = options.database, FileManager.default.fileExists(atPath: path) { fail("\(path) exists; give a new path") }
-let pool = try await DatabasePool.open(DatabaseConfiguration(path: options.database ?? directory + "/kb.sqlite",
-                                                             migrations: BridgeSchema.migrations))
+let location = try DatabaseConfiguration.Location(options.database ?? directory + "/kb.sqlite")
+let pool = try await DatabasePool.open(DatabaseConfiguration(location: location, migrations: BridgeSchema.migrations))
+let onPostgres = if case .postgres = location { true } else { false }
 let now = Int64(Date().timeIntervalSince1970 * 1000)
 
 // 1. The articles, written in transactions of 500 (as an import of a large folder would).
@@ -362,12 +364,22 @@ for chunk in stride(from: 0, to: articles.count, by: 500) {
 }
 let fillSeconds = seconds(since: fillStart)
 let (perLocale, databaseBytes) = try await pool.read { db in
-    (try KnowledgeBase.counts(in: db), try db.scalar("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()").int ?? 0)
+    (try KnowledgeBase.counts(in: db), try db.scalar(onPostgres ? "SELECT pg_database_size(current_database())"
+                                                                 : "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()").int ?? 0)
 }
 print(String(format: "articles: %d (%@), %@ vocabulary, %d words, written in %.2f s (%.0f articles/s), database %.1f MiB",
              articles.count, perLocale.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
              options.flat ? "flat" : "sections", totalWords, fillSeconds, Double(articles.count) / fillSeconds, Double(databaseBytes) / 1_048_576))
 articles = []
+if case .postgres(let address) = location {
+    // Index-only scans of kb_postings need its visibility map, which autovacuum writes soon after
+    // an import (and a deployment searches for days after one): VACUUM now, outside a transaction.
+    let vacuumStart = ContinuousClock.now
+    let connection = try PostgresConnection(address: address, connectTimeout: .seconds(10), queryTimeout: .seconds(300))
+    try connection.execute("VACUUM (ANALYZE) kb_postings")
+    connection.close()
+    print(String(format: "VACUUM kb_postings (as autovacuum does after an import): %.1f s", seconds(since: vacuumStart)))
+}
 
 // 2. Searches. A warm-up pass (not counted) fills the readers' page caches.
 let queries = (0..<options.queries).map { _ in makeQuery(flat: options.flat, &rng) }
@@ -438,7 +450,7 @@ let concurrent = try await withThrowingTaskGroup(of: [Int64].self) { group in
 }
 let concurrentSeconds = seconds(since: concurrentStart)
 print(String(format: "search, %d concurrent tasks, %d reader threads: %.0f searches/s", options.concurrency,
-             pool.configuration.readerCount, Double(concurrent.count) / concurrentSeconds))
+             onPostgres ? pool.configuration.postgres.readers : pool.configuration.readerCount, Double(concurrent.count) / concurrentSeconds))
 print("  await read    " + summary(concurrent))
 
 // 3. The handoff packet of a conversation with a long transcript about a return and its refund:
@@ -451,19 +463,18 @@ let transcript: [(user: Bool, text: String)] = (0..<options.messages).map { sequ
     return (user, sentence(topic, words: user ? rng.int(3...20) : rng.int(10...40), &rng))
 }
 let conversationID = try await pool.write { db -> Int64 in
-    try db.run("INSERT INTO users (external_id, created_at, updated_at) VALUES ('bench-user', ?, ?)", now, now)
-    let userID = try db.scalar("SELECT last_insert_rowid()").int64 ?? 0
+    let userID = try db.scalar("INSERT INTO users (external_id, created_at, updated_at) VALUES ('bench-user', ?, ?) RETURNING id", now, now).int64 ?? 0
     for (name, value) in [("first_name", "\"Camille\""), ("plan", "\"gold\""), ("language", "\"en\"")] {
         try db.run("INSERT INTO user_attributes (user_id, name, value, source, updated_at) VALUES (?, ?, ?, 'api', ?)", userID, name, value, now)
     }
-    try db.run("INSERT INTO identities (user_id, channel, address, display_name, created_at) VALUES (?, ?, 'whatsapp:+33600000000', 'Camille', ?)",
-               userID, channel, now)
-    let identityID = try db.scalar("SELECT last_insert_rowid()").int64 ?? 0
-    try db.run("""
+    let identityID = try db.scalar("""
+        INSERT INTO identities (user_id, channel, address, display_name, created_at) VALUES (?, ?, 'whatsapp:+33600000000', 'Camille', ?)
+        RETURNING id
+        """, userID, channel, now).int64 ?? 0
+    let conversationID = try db.scalar("""
         INSERT INTO conversations (public_id, channel, user_id, identity_id, state, locale, last_inbound_at, next_sequence, created_at, updated_at)
-        VALUES ('conv_bench', ?, ?, ?, 'bot', 'en', ?, ?, ?, ?)
-        """, channel, userID, identityID, now, transcript.count + 1, now, now)
-    let conversationID = try db.scalar("SELECT last_insert_rowid()").int64 ?? 0
+        VALUES ('conv_bench', ?, ?, ?, 'bot', 'en', ?, ?, ?, ?) RETURNING id
+        """, channel, userID, identityID, now, transcript.count + 1, now, now).int64 ?? 0
     for (index, message) in transcript.enumerated() {
         try db.run("""
             INSERT INTO messages (public_id, conversation_id, sequence, direction, author_kind, text, channel, status, created_at)

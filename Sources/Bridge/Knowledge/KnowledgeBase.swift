@@ -38,12 +38,15 @@ public struct KnowledgeBaseError: Error, Equatable, CustomStringConvertible {
 
 /// The knowledge base: articles in `kb_articles` with an FTS5 index (`unicode61
 /// remove_diacritics 2`, so "retour" finds "Retours" and "reembolso" finds "reembolsó"),
-/// ranked by BM25 with the title weighing most, then tags, then the body.
+/// ranked by BM25 with the title weighing most, then tags, then the body. On PostgreSQL the
+/// same words are indexed in `kb_postings` and ranked by FTS5's BM25 computed in Swift (`BM25`,
+/// `KnowledgeBase+PostgreSQL.swift`): the same articles, in the same order, with the same scores.
 public enum KnowledgeBase {
-    /// Inserts or replaces articles by (id, locale). When any changed, it then merges the
-    /// full-text index into one segment (which searches read fastest) and counts again how many
-    /// articles hold each term; both rewrite a whole table, which an import can afford.
-    /// Returns how many were new and how many changed.
+    /// Inserts or replaces articles by (id, locale). On SQLite, when any changed, it then merges
+    /// the full-text index into one segment (which searches read fastest) and counts again how
+    /// many articles hold each term; both rewrite a whole table, which an import can afford. On
+    /// PostgreSQL each new or changed article is indexed as it is written (`indexArticle`), and
+    /// so is any article not indexed yet. Returns how many were new and how many changed.
     @discardableResult
     public static func upsert(_ articles: [Article], in db: Database, now: Int64) throws -> (added: Int, updated: Int, unchanged: Int) {
         var counts = (added: 0, updated: 0, unchanged: 0)
@@ -57,12 +60,23 @@ public enum KnowledgeBase {
                 }
                 try db.run("UPDATE kb_articles SET title = ?, body = ?, url = ?, tags = ?, updated_at = ? WHERE id = ?",
                            article.title, article.body, article.url, tags, now, row.int64("id"))
+                if db.dialect == .postgres { try indexArticle(id: row.int64("id") ?? 0, article, in: db) }
                 counts.updated += 1
+            } else if db.dialect == .postgres {
+                let id = try db.scalar("INSERT INTO kb_articles (slug, locale, title, body, url, tags, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                                       article.id, article.locale, article.title, article.body, article.url, tags, now).int64 ?? 0
+                try indexArticle(id: id, article, in: db)
+                counts.added += 1
             } else {
                 try db.run("INSERT INTO kb_articles (slug, locale, title, body, url, tags, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            article.id, article.locale, article.title, article.body, article.url, tags, now)
                 counts.added += 1
             }
+        }
+        if db.dialect == .postgres {
+            try indexPending(in: db)
+            if counts.added + counts.updated > 0 { try refreshIndexTotals(in: db) }
+            return counts
         }
         if counts.added + counts.updated > 0 {
             try db.run("INSERT INTO kb_articles_fts (kb_articles_fts) VALUES ('optimize')")
@@ -78,6 +92,9 @@ public enum KnowledgeBase {
         var fts: String
         var term: String
         var prefix: Bool
+
+        /// The phrase's text as FTS5 reads it between the quotes (not yet folded).
+        var text: Substring { fts.dropFirst().dropLast(prefix ? 2 : 1) }
     }
 
     /// The phrases of free text, at most 32. Words of three letters or more match as prefixes,
@@ -115,22 +132,33 @@ public enum KnowledgeBase {
     static func matchQuery(_ phrases: [Phrase], locales: [String], in db: Database) throws -> String? {
         guard !phrases.isEmpty else { return nil }
         let articles = Double(try db.scalar("SELECT count(*) FROM kb_articles").int ?? 0)
-        var weighted: [(phrase: Phrase, idf: Double)] = []
+        var holders: [Int] = []
         for phrase in phrases {
-            let holders = phrase.prefix
+            holders.append(phrase.prefix
                 ? try db.scalar("SELECT coalesce(sum(articles), 0) FROM kb_term_counts WHERE term >= ? AND term < ?",
                                 phrase.term, phrase.term + "\u{10FFFF}").int ?? 0
-                : try db.scalar("SELECT articles FROM kb_term_counts WHERE term = ?", phrase.term).int ?? 0
-            guard holders > 0 else { continue }
+                : try db.scalar("SELECT articles FROM kb_term_counts WHERE term = ?", phrase.term).int ?? 0)
+        }
+        let kept = worthSearching(phrases, holders: holders, articles: articles)
+        guard !kept.isEmpty else { return nil }
+        let words = kept.map(\.fts).joined(separator: " OR ")
+        guard !locales.isEmpty else { return words }
+        return "lang : (\(locales.map { "\"\(localeToken($0))\"" }.joined(separator: " OR "))) AND (\(words))"
+    }
+
+    /// The phrases of `phrases` that weigh enough to search for (see `matchQuery`), in order,
+    /// given how many articles hold each one's terms (`holders`, from `kb_term_counts`) and how
+    /// many articles there are. Empty when none does.
+    static func worthSearching(_ phrases: [Phrase], holders: [Int], articles: Double) -> [Phrase] {
+        var weighted: [(phrase: Phrase, idf: Double)] = []
+        for (phrase, holders) in zip(phrases, holders) where holders > 0 {
             // SQLite's bm25(): log((N - n + 0.5) / (n + 0.5)), at least 1e-6. A prefix's count
             // adds up its terms' counts, so it can exceed N: it is capped there.
             let n = min(Double(holders), articles)
             weighted.append((phrase, max(1e-6, log((articles - n + 0.5) / (n + 0.5)))))
         }
-        guard let strongest = weighted.map(\.idf).max() else { return nil }
-        let words = weighted.filter { $0.idf >= strongest / 20 }.map(\.phrase.fts).joined(separator: " OR ")
-        guard !locales.isEmpty else { return words }
-        return "lang : (\(locales.map { "\"\(localeToken($0))\"" }.joined(separator: " OR "))) AND (\(words))"
+        guard let strongest = weighted.map(\.idf).max() else { return [] }
+        return weighted.filter { $0.idf >= strongest / 20 }.map(\.phrase)
     }
 
     /// The token a locale is indexed as (`fr-CA` → `langfrca`), as the `lang` column of
@@ -170,6 +198,7 @@ public enum KnowledgeBase {
             if language != locale { locales.append(language) }
         }
         let phrases = phrases(text)
+        if db.dialect == .postgres { return try postgresSearch(phrases, locales: locales, limit: min(limit, 50), in: db) }
         guard let query = try matchQuery(phrases, locales: locales, in: db) else { return [] }
         // Ranked ids first, then the articles of only those. The locale column weighs nothing.
         let ranked = try db.query("""

@@ -18,7 +18,46 @@ public enum BridgeSchema {
         Migration(version: 9, name: "profiles", sqlite: profiles, postgres: ""),
         Migration(version: 10, name: "knowledge-base locale in the full-text index", sqlite: knowledgeBaseLocaleIndex, postgres: ""),
         Migration(version: 11, name: "delivery leases", sqlite: deliveryLeases, postgres: ""),
+        Migration(version: 12, name: "knowledge-base index on PostgreSQL") { db in
+            guard db.dialect == .postgres else { return }
+            try db.execute(postgresKnowledgeBaseIndex)
+            try KnowledgeBase.indexPending(in: db)
+        },
     ]
+
+    /// Version 12, PostgreSQL only (SQLite has FTS5): the knowledge base's own inverted index, so
+    /// that a search finds and ranks the articles FTS5 would, with the same BM25 scores.
+    /// `kb_postings` holds, for each term of an article (its words as FTS5's unicode61 tokenizer
+    /// reads them, computed by `FTS5Tokenizer` at import), how often it occurs in the title, the
+    /// body and the tags, with the article's locale token and length in tokens (BM25's document
+    /// length), all in the primary key's index, so that a search reads one index range per word
+    /// (an index-only scan). Terms sort in code-point order (`C`), so a prefix is one range, as in
+    /// `kb_term_counts`. `kb_index_totals` keeps the
+    /// number of articles and of tokens (BM25's N and average length). `tokens` is null for an
+    /// article not indexed yet (one copied in by SQL): the next import indexes it. Articles already
+    /// there are indexed by this migration.
+    static let postgresKnowledgeBaseIndex = """
+    ALTER TABLE kb_articles ADD COLUMN tokens INTEGER;
+    CREATE INDEX kb_articles_unindexed ON kb_articles(id) WHERE tokens IS NULL;
+    CREATE TABLE kb_postings (
+        term TEXT COLLATE "C" NOT NULL,
+        article_id BIGINT NOT NULL REFERENCES kb_articles(id) ON DELETE CASCADE,
+        lang TEXT NOT NULL,
+        tokens INTEGER NOT NULL,
+        title INTEGER NOT NULL,
+        body INTEGER NOT NULL,
+        tags INTEGER NOT NULL,
+        PRIMARY KEY (term, article_id) INCLUDE (lang, tokens, title, body, tags)
+    );
+    CREATE INDEX kb_postings_by_article ON kb_postings(article_id);
+    ALTER TABLE kb_term_counts ALTER COLUMN term TYPE TEXT COLLATE "C";
+    CREATE TABLE kb_index_totals (
+        only_row BOOLEAN PRIMARY KEY DEFAULT true CHECK (only_row),
+        articles BIGINT NOT NULL,
+        tokens BIGINT NOT NULL
+    );
+    INSERT INTO kb_index_totals (articles, tokens) VALUES (0, 0);
+    """
 
     /// Version 11: which gateway holds a delivery it is sending, and until when (milliseconds).
     /// On PostgreSQL, where several gateways share the outbox, a delivery whose lease has ended
