@@ -43,8 +43,8 @@ public struct DatabaseConfiguration: Sendable {
         public var queryTimeout: Duration = .seconds(30)
         /// After a failed reconnection, requests fail at once (503) for this long before the next try. Default 1 s.
         public var reconnectDelay: Duration = .seconds(1)
-        /// A write that lost a serialization conflict is run again, up to this many times in all. Default 10.
-        public var maxWriteAttempts = 10
+        /// A write that lost a serialization conflict is run again, up to this many times in all. Default 20.
+        public var maxWriteAttempts = 20
 
         public init() {}
     }
