@@ -167,4 +167,28 @@ import TestSupport
         await bot.shutdown()
         gateway.removeDirectory()
     }
+
+    /// Both gateways sweep the cases waiting for an agent; the case still gets one no-agent
+    /// notice, not two (the sweep acts on the case's row, and a concurrent second one conflicts,
+    /// runs again and finds it handled).
+    @Test func twoGatewaysSweepingSendOneNoAgentNotice() async throws {
+        let database = try await TestPostgres.shared().makeDatabase()
+        let fake = HandoffEndToEndTests.Fake()
+        let (server, fakePort) = try fake.start()
+        let config = HandoffEndToEndTests.config(centerExtra: #", "no_agent_after_seconds": 1, "no_agent_fallback": "bot""#)
+        let a = try await GatewayUnderTest.start(config: config, fakePort: fakePort, database: database)
+        let b = try await GatewayUnderTest.start(config: config, fakePort: fakePort, database: database)
+        try await a.inbound("SM_SWEEP_1", from: "whatsapp:+33600000077", "/agent")
+        try await HandoffEndToEndTests.eventually("the handoff notice") { fake.sends.count == 1 }
+        try await HandoffEndToEndTests.eventually("the no-agent notice") { fake.sends.count == 2 }
+        // Both sweepers run every quarter second: two more seconds is eight chances for a second notice.
+        try await Task.sleep(for: .seconds(2))
+        #expect(fake.sends.count == 2, "one no-agent notice across both gateways")
+        #expect(fake.sends.filter { $0.contains("no+one+from+our+team+is+available") }.count == 1)
+        try await a.stop()
+        try await b.stop()
+        await server.shutdown()
+        a.removeDirectory()
+        b.removeDirectory()
+    }
 }
