@@ -9,12 +9,14 @@
 # synchronous=normal, a committed webhook survives a crash of the gateway and of PostgreSQL,
 # though an OS crash or power loss may lose the last moments of commits.
 # Needs wrk, nginx, python3 and PostgreSQL's server (apt-get install -y wrk nginx postgresql).
-# Knobs: DURATION (10), CONNECTIONS (50). Each gateway uses the default 4 writer and 4 reader connections.
+# Knobs: DURATION (10), CONNECTIONS (50), WRITERS (4) and READERS (4): PostgreSQL connections per gateway.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-50}
+WRITERS=${WRITERS:-4}
+READERS=${READERS:-4}
 NGINX_PORT=${NGINX_PORT:-18594}
 PG_PORT=${PG_PORT:-18595}
 PORT_A=${PORT_A:-18596}
@@ -52,8 +54,14 @@ PUBLIC=https://bench.example.test
 export BOTBRIDGE_PUBLIC_URL=$PUBLIC BOT_URL="http://127.0.0.1:$NGINX_PORT/echo" BOT_SIGNING_SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw \
   TWILIO_ACCOUNT_SID=AC_BENCH_FAKE TWILIO_AUTH_TOKEN=$TOKEN TWILIO_FROM=whatsapp:+14155238886 TWILIO_API_BASE="http://127.0.0.1:$NGINX_PORT"
 
+python3 - "$WRITERS" "$READERS" >"$WORK/config.json" <<'PY'
+import json, sys
+config = json.load(open("examples/twilio-whatsapp.json"))
+config["database"] = {"writers": int(sys.argv[1]), "readers": int(sys.argv[2])}
+print(json.dumps(config))
+PY
 serve() { # DB PORT
-  "$BIN" serve --config examples/twilio-whatsapp.json --db "$1" --listen "127.0.0.1:$2" --log-level warning >>"$WORK/serve.log" 2>&1 &
+  "$BIN" serve --config "$WORK/config.json" --db "$1" --listen "127.0.0.1:$2" --log-level warning >>"$WORK/serve.log" 2>&1 &
   PIDS+=($!)
   for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$2/healthz" >/dev/null 2>&1 && return; sleep 0.1; done
   echo "gateway on $2 did not start" >&2; cat "$WORK/serve.log" >&2; exit 1
