@@ -135,11 +135,11 @@ extension KnowledgeBase {
     static func postgresSearch(_ phrases: [Phrase], locales: [String], limit: Int, in db: Database) throws -> [ArticleMatch] {
         guard !phrases.isEmpty else { return [] }
         // How many articles hold each phrase's terms (as SQLite's matchQuery counts them) and
-        // in how many terms. The planner cannot estimate the term ranges the next statements
-        // join on, guesses high and would compile them (JIT), which costs a hundred times the
-        // query: JIT is off for the rest of this transaction.
+        // in how many terms. (The planner cannot estimate the term ranges the next statements
+        // join on and would compile them with JIT, a hundred times the query's cost: the
+        // gateway's connections run with JIT off.)
         let weights = try db.query("""
-            SELECT p.i, set_config('jit', 'off', true) AS jit,
+            SELECT p.i,
                    (SELECT articles FROM kb_index_totals) AS articles, (SELECT tokens FROM kb_index_totals) AS tokens,
                    (SELECT coalesce(sum(c.articles), 0) FROM kb_term_counts c WHERE c.term >= p.low AND c.term < p.high) AS holders,
                    (SELECT count(*) FROM kb_term_counts c WHERE c.term >= p.low AND c.term < p.high) AS terms
