@@ -147,7 +147,7 @@ public actor TestPostgres {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    /// Runs `/bin/sh -c script` (stdin from /dev/null), spawned with posix_spawn; waits for its
+    /// Runs `/bin/bash -c script` (bash: closing descriptors above 9 needs it) (stdin from /dev/null), spawned with posix_spawn; waits for its
     /// exit status when `wait` is true.
     @discardableResult
     static func shell(_ script: String, wait: Bool) -> Int32 {
@@ -159,11 +159,15 @@ public actor TestPostgres {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         }
-        let words: [String] = ["/bin/sh", "-c", script]
+        // The server lives as long as the test process: it must not hold any other test's pipes
+        // (descriptors inherited from a spawn racing another test's pipe()), so the shell closes
+        // everything above stderr first.
+        let closeInherited = "for fd in $(ls /proc/$$/fd); do [ \"$fd\" -gt 2 ] && eval \"exec $fd>&-\"; done 2>/dev/null; "
+        let words: [String] = ["/bin/bash", "-c", closeInherited + script]
         let argv = words.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        guard posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environ) == 0 else { return -1 }
+        guard posix_spawn(&pid, "/bin/bash", &actions, nil, argv, environ) == 0 else { return -1 }
         guard wait else { return 0 }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}

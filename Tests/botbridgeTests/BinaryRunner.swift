@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Testing
 
@@ -43,8 +44,9 @@ final class BinaryRunner: @unchecked Sendable {
         }
         var out: [Int32] = [-1, -1]
         var err: [Int32] = [-1, -1]
-        guard pipe(&out) == 0, pipe(&err) == 0 else { throw SpawnError.failed(errno) }
-        for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        // Close-on-exec from the start (pipe2): with pipe() then fcntl, a child spawned by another
+        // test in between inherits the write ends, and this runner's reader never sees EOF.
+        guard pipe2(&out, O_CLOEXEC) == 0, pipe2(&err, O_CLOEXEC) == 0 else { throw SpawnError.failed(errno) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
