@@ -23,8 +23,11 @@ public struct Template: Sendable {
     /// The text the template was parsed from.
     public let source: String
     let nodes: [TemplateNode]
+    // These two fit in one word, so a Template stays four words and is passed in registers.
     /// Bytes of literal text, to size the output buffer.
-    private let textLength: Int
+    private let textLength: Int32
+    /// Whether a loop resumes with `offset: continue`.
+    private let resumesLoops: Bool
 
     /// Ranges such as `(1..n)` stop after this many elements, so a value from a message cannot
     /// make one render loop for ever.
@@ -33,14 +36,14 @@ public struct Template: Sendable {
     /// Parses `source`, or throws the first problem found with its line and column.
     public init(parsing source: String) throws(TemplateError) {
         self.source = source
-        nodes = try TemplateParser.parse(Array(source.utf8))
-        textLength = Self.textLength(of: nodes)
+        (nodes, resumesLoops) = try TemplateParser.parse(Array(source.utf8))
+        textLength = Int32(clamping: Self.textLength(of: nodes))
     }
 
     /// The template rendered against `context`, usually an object whose members are the
     /// template's top-level variables. After `abort_message`, the text rendered up to it.
     public func render(_ context: TemplateValue) -> String {
-        var renderer = TemplateRenderer(root: context, source: source, capacity: textLength + 128)
+        var renderer = TemplateRenderer(root: context, resumesLoops: resumesLoops, capacity: Int(textLength) + 128)
         _ = renderer.render(nodes)
         return renderer.output
     }
@@ -48,9 +51,13 @@ public struct Template: Sendable {
     /// The template rendered against `context`, with the problems met along the way and whether
     /// it called `abort_message`.
     public func rendering(_ context: TemplateValue) -> TemplateRendering {
-        var renderer = TemplateRenderer(root: context, source: source, capacity: textLength + 128)
+        var renderer = TemplateRenderer(root: context, resumesLoops: resumesLoops, capacity: Int(textLength) + 128)
         _ = renderer.render(nodes)
-        return TemplateRendering(output: renderer.output, problems: renderer.problems, abortReason: renderer.abortReason)
+        let problems = renderer.problems
+        let bytes = problems.isEmpty ? [] : Array(source.utf8)
+        return TemplateRendering(output: renderer.output,
+                                 problems: problems.map { TemplateError($0.message, at: $0.offset, in: bytes) },
+                                 abortReason: renderer.abortReason)
     }
 
     private static func textLength(of nodes: [TemplateNode]) -> Int {

@@ -4,11 +4,14 @@ struct TemplateParser {
     private let segments: [TemplateLexer.Segment]
     private var next = 0
     private var loopDepth: Int
+    /// Whether a `for` has `offset: continue`.
+    private var resumesLoops = false
 
-    /// The nodes of the template `bytes`.
-    static func parse(_ bytes: [UInt8]) throws(TemplateError) -> [TemplateNode] {
+    /// The nodes of the template `bytes`, and whether a loop in it resumes with `offset: continue`.
+    static func parse(_ bytes: [UInt8]) throws(TemplateError) -> (nodes: [TemplateNode], resumesLoops: Bool) {
         var parser = TemplateParser(bytes: bytes, segments: try TemplateLexer.segments(of: bytes), loopDepth: 0)
-        return try parser.body(until: [], in: nil).nodes
+        let nodes = try parser.body(until: [], in: nil).nodes
+        return (nodes, parser.resumesLoops)
     }
 
     private init(bytes: [UInt8], segments: [TemplateLexer.Segment], loopDepth: Int) {
@@ -56,6 +59,7 @@ struct TemplateParser {
             case .liquid(let lines, _):
                 var inner = TemplateParser(bytes: bytes, segments: lines, loopDepth: loopDepth)
                 nodes += try inner.body(until: [], in: nil).nodes
+                resumesLoops = resumesLoops || inner.resumesLoops
             case .tag(let name, let markup, let start):
                 if terminators.contains(name) {
                     return (nodes, Terminator(name: name, markup: markup, start: start))
@@ -193,6 +197,7 @@ struct TemplateParser {
     private mutating func loop(_ markup: Range<Int>, _ start: Int) throws(TemplateError) -> TemplateNode {
         var parser = try ExpressionParser(bytes, markup)
         var loop = try parser.forHeader(start: start)
+        if case .continuing? = loop.offset { resumesLoops = true }
         let opener = Opener(name: "for", start: start)
         loopDepth += 1
         let (nodes, terminator) = try body(until: ["else", "endfor"], in: opener)
