@@ -8,7 +8,8 @@
 /// `offset: continue`, `reversed`, ranges, `else`, `forloop`, `break`, `continue`), `tablerow`,
 /// `cycle`, `increment`, `decrement`, `ifchanged`, `assign`, `capture`, `echo`, `liquid`, `raw`,
 /// `comment`, `doc` and `{% # … %}`, Braze's `abort_message`, whitespace control with `-`, and the
-/// filters in `TemplateFilter`. Partials (`include`, `render`) are not part of it.
+/// filters in `TemplateFilter`. Partials (`include`, `render`) only when a template folder is
+/// given (`TemplatePartials`).
 ///
 /// ```swift
 /// let body = try Template(parsing: #"{"user_id":"{{${user_id}}}","text":"{{ text | json_escape }}"}"#)
@@ -33,10 +34,12 @@ public struct Template: Sendable {
     /// make one render loop for ever.
     public static let maximumRangeLength = 100_000
 
-    /// Parses `source`, or throws the first problem found with its line and column.
-    public init(parsing source: String) throws(TemplateError) {
+    /// Parses `source`, or throws the first problem found with its line and column. With
+    /// `partials` (a template folder), `include` and `render` may name them; without, they are
+    /// unknown tags.
+    public init(parsing source: String, partials: TemplatePartials? = nil) throws(TemplateError) {
         self.source = source
-        (nodes, resumesLoops) = try TemplateParser.parse(Array(source.utf8))
+        (nodes, resumesLoops) = try TemplateParser.parse(Array(source.utf8), partials: partials.map(PartialSupport.library) ?? .none)
         textLength = Int32(clamping: Self.textLength(of: nodes))
     }
 
@@ -55,9 +58,9 @@ public struct Template: Sendable {
         _ = renderer.render(nodes)
         let problems = renderer.problems
         let bytes = problems.isEmpty ? [] : Array(source.utf8)
-        return TemplateRendering(output: renderer.output,
-                                 problems: problems.map { TemplateError($0.message, at: $0.offset, in: bytes) },
-                                 abortReason: renderer.abortReason)
+        return TemplateRendering(output: renderer.output, problems: problems.map { problem in
+            TemplateError(problem.message, at: problem.offset, in: problem.source.map { Array($0.utf8) } ?? bytes)
+        }, abortReason: renderer.abortReason)
     }
 
     private static func textLength(of nodes: [TemplateNode]) -> Int {

@@ -35,13 +35,26 @@ struct TemplateRenderer {
         /// Where each named loop stopped, for `offset: continue`.
         var loopEnds: [String: Int] = [:]
         var lastIfChanged: String?
-        var problems: [(message: String, offset: Int)] = []
+        var problems: [Problem] = []
         var abortReason: String?
+        /// The partials of the `include` or `render` being rendered, for the calls inside them.
+        var library: TemplatePartials?
+        /// The name of the partial being rendered, if any, and how many deep.
+        var partial: String?
+        var depth = 0
+    }
+
+    /// A problem: its message, and the byte offset in the template's source, or in `source`
+    /// when it was met inside a partial.
+    struct Problem {
+        var message: String
+        var offset: Int
+        var source: String?
     }
 
     private let root: TemplateValue
     /// Whether some loop resumes with `offset: continue`, so loops must note where they stop.
-    private let resumesLoops: Bool
+    private var resumesLoops: Bool
     private(set) var output = ""
     private var assigns: [String: TemplateValue] = [:]
     private var locals: [(name: String, value: TemplateValue)] = []
@@ -61,15 +74,17 @@ struct TemplateRenderer {
         return made
     }
 
-    /// The problems met, each a message and the byte offset of the markup it is about.
-    var problems: [(message: String, offset: Int)] { extrasBox?.problems ?? [] }
+    /// The problems met, in order.
+    var problems: [Problem] { extrasBox?.problems ?? [] }
 
     /// The reason given to `abort_message`, once it ran (`""` when it gave none).
     var abortReason: String? { extrasBox?.abortReason }
 
     /// Records a problem at byte `offset` of the source; rendering goes on.
     private mutating func report(_ message: String, at offset: Int) {
-        extras().problems.append((message, offset))
+        let state = extras()
+        let source = state.partial.flatMap { state.library?.sources[$0] }
+        state.problems.append(Problem(message: message, offset: offset, source: source))
     }
 
     // MARK: - Nodes
@@ -114,6 +129,9 @@ struct TemplateRenderer {
                     output.append(text)
                     state.lastIfChanged = text
                 }
+                if flow != .normal { return flow }
+            case .partial(let call):
+                let flow = renderPartial(call)
                 if flow != .normal { return flow }
             case .abort(let reason):
                 let text = reason.map { evaluate($0).description } ?? ""
@@ -273,6 +291,80 @@ struct TemplateRenderer {
         let iteration = state.cycles[key] ?? 0
         if iteration < cycle.values.count { evaluate(cycle.values[iteration]).write(to: &output) }
         state.cycles[key] = iteration + 1 >= cycle.values.count ? 0 : iteration + 1
+    }
+
+    // MARK: - Partials
+
+    private mutating func renderPartial(_ call: PartialCall) -> Flow {
+        let state = extras()
+        guard let library = call.library ?? state.library else { return .normal }
+        guard case .string(let name) = evaluate(call.name), let nodes = library.template(named: name) else {
+            report("no partial named '\(evaluate(call.name).description)'", at: call.start)
+            return .normal
+        }
+        guard state.depth < TemplatePartials.maximumDepth else {
+            report("partials nested more than \(TemplatePartials.maximumDepth) deep", at: call.start)
+            return .normal
+        }
+        var variables: [(name: String, value: TemplateValue)] = call.arguments.map { ($0.name, evaluate($0.value)) }
+        let bound = call.binding.map { evaluate($0) }
+        let variable = call.alias ?? String(name.split(separator: "/").last ?? Substring(name))
+        var each: [TemplateValue]?
+        if call.bindsEach, case .array(let elements)? = bound { each = elements }
+        if let bound, each == nil { variables.append((variable, bound)) }
+
+        let (outerLibrary, outerPartial) = (state.library, state.partial)
+        state.library = library
+        defer { (state.library, state.partial) = (outerLibrary, outerPartial) }
+        guard call.isolated else {
+            // `include`: the same scope, the arguments and the bound value as locals over it.
+            state.partial = name
+            state.depth += 1
+            resumesLoops = true
+            let localCount = locals.count
+            locals += variables
+            defer {
+                locals.removeLast(locals.count - localCount)
+                state.depth -= 1
+            }
+            guard let each else { return render(nodes) }
+            locals.append((variable, .null))
+            for element in each {
+                locals[locals.count - 1].value = element
+                let flow = render(nodes)
+                if flow != .normal { return flow }
+            }
+            return .normal
+        }
+        // `render`: a scope of its own, with only what it was given.
+        let passes: [TemplateValue?] = each?.map { Optional.some($0) } ?? [Optional<TemplateValue>.none]
+        for (index, element) in passes.enumerated() {
+            var members = Dictionary(variables, uniquingKeysWith: { _, last in last })
+            if let element, let each {
+                members[variable] = element
+                members["forloop"] = Self.forloopObject(index0: index, length: each.count, name: "\(variable)-\(name)")
+            }
+            var inner = TemplateRenderer(root: .object(members), resumesLoops: true, capacity: 0)
+            let innerState = inner.extras()
+            (innerState.library, innerState.partial, innerState.depth) = (library, name, state.depth + 1)
+            let flow = inner.render(nodes)
+            output.append(inner.output)
+            state.problems += innerState.problems
+            if flow == .abort {
+                state.abortReason = innerState.abortReason
+                return .abort
+            }
+        }
+        return .normal
+    }
+
+    /// A `forloop` object for a `render … for` element.
+    private static func forloopObject(index0: Int, length: Int, name: String) -> TemplateValue {
+        [
+            "index": .int(Int64(index0 + 1)), "index0": .int(Int64(index0)), "rindex": .int(Int64(length - index0)),
+            "rindex0": .int(Int64(length - index0 - 1)), "first": .bool(index0 == 0), "last": .bool(index0 == length - 1),
+            "length": .int(Int64(length)), "name": .string(name),
+        ]
     }
 
     // MARK: - Expressions
