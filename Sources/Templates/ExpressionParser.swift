@@ -376,15 +376,16 @@ struct ExpressionParser {
         return call
     }
 
-    /// Braze's `abort_message("reason")`, `abort_message()` or `abort_message`: the reason, if any.
-    mutating func abortReason() throws(TemplateError) -> TemplateExpression? {
+    /// Braze's `abort_message("reason")` (filters allowed), `abort_message()` or `abort_message`: the
+    /// reason, if any.
+    mutating func abortReason() throws(TemplateError) -> FilteredExpression? {
         guard current.kind == .openParen else {
             try expectEnd()
             return nil
         }
         advance()
-        var reason: TemplateExpression?
-        if current.kind != .closeParen { reason = try expression() }
+        var reason: FilteredExpression?
+        if current.kind != .closeParen { reason = try filteredExpression() }
         try expect(.closeParen)
         try expectEnd()
         return reason

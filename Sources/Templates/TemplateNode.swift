@@ -27,7 +27,7 @@ indirect enum TemplateNode: Sendable {
     /// `include` and `render` of a partial template.
     case partial(PartialCall)
     /// Braze's `abort_message("reason")`: rendering stops and the message is not to be sent.
-    case abort(TemplateExpression?)
+    case abort(FilteredExpression?)
     /// `break` inside a loop.
     case breakLoop
     /// `continue` inside a loop.
