@@ -44,11 +44,11 @@ public struct Template: Sendable {
     }
 
     /// The template rendered against `context`, usually an object whose members are the
-    /// template's top-level variables. After `abort_message`, the text rendered up to it.
+    /// template's top-level variables. A template that calls `abort_message` renders nothing
+    /// here, so no half-written message goes out; `rendering(_:)` tells why.
     public func render(_ context: TemplateValue) -> String {
         var renderer = TemplateRenderer(root: context, resumesLoops: resumesLoops, capacity: Int(textLength) + 128)
-        _ = renderer.render(nodes)
-        return renderer.output
+        return renderer.render(nodes) == .abort ? "" : renderer.output
     }
 
     /// The template rendered against `context`, with the problems met along the way and whether

@@ -95,7 +95,8 @@ import Testing
         #expect(rendering.abortReason == reason)
         #expect(rendering.isAborted == (reason != nil))
         #expect(rendering.problems.isEmpty)
-        #expect(try render(template, BrazeContext.make()) == output)
+        // Plain render gives nothing for an aborted message, so no half of it is ever sent.
+        #expect(try render(template, BrazeContext.make()) == (reason == nil ? output : ""))
     }
 
     @Test func abortMessageSyntaxErrorsHavePositions() {
