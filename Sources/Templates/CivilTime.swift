@@ -190,9 +190,11 @@ struct CivilTime {
             var cursor = index + 1
             var flag: UInt8?
             switch format[cursor] {
-            case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "0"), UInt8(ascii: "^") where cursor + 1 < format.count:
-                flag = format[cursor]
-                cursor += 1
+            case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "0"), UInt8(ascii: "^"):
+                if cursor + 1 < format.count {
+                    flag = format[cursor]
+                    cursor += 1
+                }
             default:
                 break
             }
