@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "SigningTests", dependencies: ["Signing"], swiftSettings: strict),
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Logging", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Storage", "TestSupport", "Signing", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
+        .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Storage", "Templates", "TestSupport", "Signing", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
         .testTarget(name: "botbridgeTests", dependencies: ["botbridge", "Bridge", "Storage", "TestSupport", "CLinux", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

@@ -84,11 +84,14 @@ struct CivilTime {
     /// A string's moment: `now`/`today`, Unix seconds as digits (no sign: `"-5"` is not a
     /// moment, as in Liquid), ISO 8601, or a written date such as `March 14, 2016`.
     private static func parse(_ text: String) -> Double? {
-        switch text.lowercased() {
-        case "now", "today": return Date().timeIntervalSince1970
-        default: break
+        let length = text.utf8.count
+        if length == 3 || length == 5 {
+            switch text.lowercased() {
+            case "now", "today": return Date().timeIntervalSince1970
+            default: break
+            }
         }
-        if !text.isEmpty, text.utf8.allSatisfy(\.isDigit), let int = Int64(text) { return Double(int) }
+        if let int = Int64(text), text.utf8.first?.isDigit == true { return Double(int) }
         var reader = DateReader(Array(text.utf8))
         return reader.moment() ?? writtenDate(text)
     }
@@ -166,92 +169,117 @@ struct CivilTime {
     /// after `-` (no padding), `_` (space padding), `0` (zero padding) or `^` (upper case).
     /// An unknown directive is written as is.
     func format(_ format: String) -> String {
-        var output = ""
+        var output: [UInt8] = []
         output.reserveCapacity(format.utf8.count + 16)
-        let bytes = Array(format.utf8)
+        var format = format
+        format.withUTF8 { write($0, to: &output) }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// Appends `format` with its directives replaced, byte by byte (no intermediate strings:
+    /// this runs for every date a template writes).
+    private func write(_ format: UnsafeBufferPointer<UInt8>, to output: inout [UInt8]) {
         var index = 0
-        var literalStart = 0
-        while index < bytes.count {
-            guard bytes[index] == UInt8(ascii: "%"), index + 1 < bytes.count else {
+        while index < format.count {
+            let byte = format[index]
+            guard byte == UInt8(ascii: "%"), index + 1 < format.count else {
+                output.append(byte)
                 index += 1
                 continue
             }
-            output.append(String(decoding: bytes[literalStart..<index], as: UTF8.self))
             var cursor = index + 1
             var flag: UInt8?
-            if [UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "0"), UInt8(ascii: "^")].contains(bytes[cursor]),
-                cursor + 1 < bytes.count
-            {
-                flag = bytes[cursor]
-                cursor += 1
+            switch format[cursor] {
+            case UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "0"), UInt8(ascii: "^"):
+                if cursor + 1 < format.count {
+                    flag = format[cursor]
+                    cursor += 1
+                }
+            default:
+                break
             }
-            if let field = field(bytes[cursor], flag: flag) {
-                output.append(field)
-            } else {
-                output.append(String(decoding: bytes[index...cursor], as: UTF8.self))
+            if !writeField(format[cursor], flag: flag, to: &output) {
+                output.append(contentsOf: format[index...cursor])
             }
             index = cursor + 1
-            literalStart = index
         }
-        output.append(String(decoding: bytes[literalStart...], as: UTF8.self))
-        return output
     }
 
-    private func field(_ directive: UInt8, flag: UInt8?) -> String? {
-        func number(_ value: Int64, width: Int, pad: Character = "0") -> String {
-            let digits = String(Swift.abs(value))
-            let sign = value < 0 ? "-" : ""
-            let padding: Character? = switch flag {
+    /// Appends the field of one directive; false for a directive that is not one.
+    private func writeField(_ directive: UInt8, flag: UInt8?, to output: inout [UInt8]) -> Bool {
+        func number(_ value: Int64, width: Int, pad: UInt8 = UInt8(ascii: "0")) {
+            let padding: UInt8? = switch flag {
             case UInt8(ascii: "-"): nil
-            case UInt8(ascii: "_"): " "
-            case UInt8(ascii: "0"): "0"
+            case UInt8(ascii: "_"): UInt8(ascii: " ")
+            case UInt8(ascii: "0"): UInt8(ascii: "0")
             default: pad
             }
-            guard let padding, digits.count < width else { return sign + digits }
-            return sign + String(repeating: padding, count: width - digits.count) + digits
+            if value < 0 { output.append(UInt8(ascii: "-")) }
+            let magnitude = value.magnitude
+            var divisor: UInt64 = 1
+            var count = 1
+            while magnitude / divisor >= 10 {
+                divisor *= 10
+                count += 1
+            }
+            if let padding, count < width {
+                output.append(contentsOf: repeatElement(padding, count: width - count))
+            }
+            while divisor > 0 {
+                output.append(UInt8(ascii: "0") + UInt8(magnitude / divisor % 10))
+                divisor /= 10
+            }
         }
-        func text(_ value: String) -> String {
-            flag == UInt8(ascii: "^") ? value.uppercased() : value
+        func text(_ value: String) {
+            if flag == UInt8(ascii: "^") {
+                output.append(contentsOf: value.utf8.map { $0 >= 0x61 && $0 <= 0x7a ? $0 - 0x20 : $0 })
+            } else {
+                output.append(contentsOf: value.utf8)
+            }
+        }
+        func composite(_ format: StaticString) {
+            format.withUTF8Buffer { write($0, to: &output) }
         }
         let hour12 = hour % 12 == 0 ? 12 : hour % 12
         switch directive {
-        case UInt8(ascii: "Y"): return number(year, width: 4)
-        case UInt8(ascii: "C"): return number(year / 100, width: 2)
-        case UInt8(ascii: "y"): return number((year % 100 + 100) % 100, width: 2)
-        case UInt8(ascii: "m"): return number(Int64(month), width: 2)
-        case UInt8(ascii: "d"): return number(Int64(day), width: 2)
-        case UInt8(ascii: "e"): return number(Int64(day), width: 2, pad: " ")
-        case UInt8(ascii: "j"): return number(Int64(dayOfYear), width: 3)
-        case UInt8(ascii: "H"): return number(Int64(hour), width: 2)
-        case UInt8(ascii: "k"): return number(Int64(hour), width: 2, pad: " ")
-        case UInt8(ascii: "I"): return number(Int64(hour12), width: 2)
-        case UInt8(ascii: "l"): return number(Int64(hour12), width: 2, pad: " ")
-        case UInt8(ascii: "M"): return number(Int64(minute), width: 2)
-        case UInt8(ascii: "S"): return number(Int64(second), width: 2)
-        case UInt8(ascii: "L"): return number(Int64(nanosecond / 1_000_000), width: 3)
-        case UInt8(ascii: "N"): return number(Int64(nanosecond), width: 9)
-        case UInt8(ascii: "p"): return hour < 12 ? "AM" : "PM"
-        case UInt8(ascii: "P"): return hour < 12 ? "am" : "pm"
-        case UInt8(ascii: "A"): return text(Self.dayNames[weekday])
-        case UInt8(ascii: "a"): return text(String(Self.dayNames[weekday].prefix(3)))
-        case UInt8(ascii: "B"): return text(Self.monthNames[month - 1])
-        case UInt8(ascii: "b"), UInt8(ascii: "h"): return text(String(Self.monthNames[month - 1].prefix(3)))
-        case UInt8(ascii: "u"): return String(weekday == 0 ? 7 : weekday)
-        case UInt8(ascii: "w"): return String(weekday)
-        case UInt8(ascii: "Z"): return "UTC"
-        case UInt8(ascii: "z"): return "+0000"
-        case UInt8(ascii: "s"): return String(unixSeconds)
-        case UInt8(ascii: "F"): return format("%Y-%m-%d")
-        case UInt8(ascii: "T"), UInt8(ascii: "X"): return format("%H:%M:%S")
-        case UInt8(ascii: "D"), UInt8(ascii: "x"): return format("%m/%d/%y")
-        case UInt8(ascii: "R"): return format("%H:%M")
-        case UInt8(ascii: "r"): return format("%I:%M:%S %p")
-        case UInt8(ascii: "c"): return format("%a %b %e %H:%M:%S %Y")
-        case UInt8(ascii: "n"): return "\n"
-        case UInt8(ascii: "t"): return "\t"
-        case UInt8(ascii: "%"): return "%"
-        default: return nil
+        case UInt8(ascii: "Y"): number(year, width: 4)
+        case UInt8(ascii: "C"): number(year / 100, width: 2)
+        case UInt8(ascii: "y"): number((year % 100 + 100) % 100, width: 2)
+        case UInt8(ascii: "m"): number(Int64(month), width: 2)
+        case UInt8(ascii: "d"): number(Int64(day), width: 2)
+        case UInt8(ascii: "e"): number(Int64(day), width: 2, pad: UInt8(ascii: " "))
+        case UInt8(ascii: "j"): number(Int64(dayOfYear), width: 3)
+        case UInt8(ascii: "H"): number(Int64(hour), width: 2)
+        case UInt8(ascii: "k"): number(Int64(hour), width: 2, pad: UInt8(ascii: " "))
+        case UInt8(ascii: "I"): number(Int64(hour12), width: 2)
+        case UInt8(ascii: "l"): number(Int64(hour12), width: 2, pad: UInt8(ascii: " "))
+        case UInt8(ascii: "M"): number(Int64(minute), width: 2)
+        case UInt8(ascii: "S"): number(Int64(second), width: 2)
+        case UInt8(ascii: "L"): number(Int64(nanosecond / 1_000_000), width: 3)
+        case UInt8(ascii: "N"): number(Int64(nanosecond), width: 9)
+        case UInt8(ascii: "p"): text(hour < 12 ? "AM" : "PM")
+        case UInt8(ascii: "P"): text(hour < 12 ? "am" : "pm")
+        case UInt8(ascii: "A"): text(Self.dayNames[weekday])
+        case UInt8(ascii: "a"): text(String(Self.dayNames[weekday].prefix(3)))
+        case UInt8(ascii: "B"): text(Self.monthNames[month - 1])
+        case UInt8(ascii: "b"), UInt8(ascii: "h"): text(String(Self.monthNames[month - 1].prefix(3)))
+        case UInt8(ascii: "u"): number(Int64(weekday == 0 ? 7 : weekday), width: 1)
+        case UInt8(ascii: "w"): number(Int64(weekday), width: 1)
+        case UInt8(ascii: "Z"): text("UTC")
+        case UInt8(ascii: "z"): text("+0000")
+        case UInt8(ascii: "s"): number(unixSeconds, width: 1)
+        case UInt8(ascii: "F"): composite("%Y-%m-%d")
+        case UInt8(ascii: "T"), UInt8(ascii: "X"): composite("%H:%M:%S")
+        case UInt8(ascii: "D"), UInt8(ascii: "x"): composite("%m/%d/%y")
+        case UInt8(ascii: "R"): composite("%H:%M")
+        case UInt8(ascii: "r"): composite("%I:%M:%S %p")
+        case UInt8(ascii: "c"): composite("%a %b %e %H:%M:%S %Y")
+        case UInt8(ascii: "n"): output.append(0x0a)
+        case UInt8(ascii: "t"): output.append(0x09)
+        case UInt8(ascii: "%"): output.append(UInt8(ascii: "%"))
+        default: return false
         }
+        return true
     }
 }
 
@@ -316,13 +344,15 @@ private struct DateReader {
         return sign * (hours * 3600 + minutes * 60)
     }
 
-    private mutating func accept(_ literal: String) -> Bool {
-        let literal = Array(literal.utf8)
-        guard index + literal.count <= bytes.count, Array(bytes[index..<(index + literal.count)]) == literal else {
-            return false
+    /// Consumes `literal` if it comes next (compared in place: this runs for every date).
+    private mutating func accept(_ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard index + count <= bytes.count else { return false }
+        let matches = literal.withUTF8Buffer { expected in
+            (0..<count).allSatisfy { bytes[index + $0] == expected[$0] }
         }
-        index += literal.count
-        return true
+        if matches { index += count }
+        return matches
     }
 
     /// Exactly `count` digits, or nil (consuming nothing).

@@ -350,15 +350,42 @@ struct ExpressionParser {
         return values
     }
 
-    /// Braze's `abort_message("reason")`, `abort_message()` or `abort_message`: the reason, if any.
-    mutating func abortReason() throws(TemplateError) -> TemplateExpression? {
+    /// `'name' with value as alias, key: value, …` after `include` or `render`; `render` wants
+    /// its name quoted, `include` may compute it.
+    mutating func partialCall(isolated: Bool, start: Int) throws(TemplateError) -> PartialCall {
+        if isolated, case .string = current.kind {} else if isolated { throw unexpected("a quoted partial name") }
+        var call = PartialCall(isolated: isolated, name: try expression(), binding: nil, bindsEach: false, alias: nil,
+                               arguments: [], library: nil, start: start)
+        if isKeyword("with") || isKeyword("for") {
+            call.bindsEach = isKeyword("for")
+            advance()
+            call.binding = try expression()
+            if isKeyword("as") {
+                advance()
+                call.alias = try variableName(for: "as")
+            }
+        }
+        skipComma()
+        while case .identifier(let name) = current.kind {
+            advance()
+            try expect(.colon)
+            call.arguments.append((name, try expression()))
+            skipComma()
+        }
+        try expectEnd()
+        return call
+    }
+
+    /// Braze's `abort_message("reason")` (filters allowed), `abort_message()` or `abort_message`: the
+    /// reason, if any.
+    mutating func abortReason() throws(TemplateError) -> FilteredExpression? {
         guard current.kind == .openParen else {
             try expectEnd()
             return nil
         }
         advance()
-        var reason: TemplateExpression?
-        if current.kind != .closeParen { reason = try expression() }
+        var reason: FilteredExpression?
+        if current.kind != .closeParen { reason = try filteredExpression() }
         try expect(.closeParen)
         try expectEnd()
         return reason

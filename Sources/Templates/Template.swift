@@ -8,7 +8,8 @@
 /// `offset: continue`, `reversed`, ranges, `else`, `forloop`, `break`, `continue`), `tablerow`,
 /// `cycle`, `increment`, `decrement`, `ifchanged`, `assign`, `capture`, `echo`, `liquid`, `raw`,
 /// `comment`, `doc` and `{% # … %}`, Braze's `abort_message`, whitespace control with `-`, and the
-/// filters in `TemplateFilter`. Partials (`include`, `render`) are not part of it.
+/// filters in `TemplateFilter`. Partials (`include`, `render`) only when a template folder is
+/// given (`TemplatePartials`).
 ///
 /// ```swift
 /// let body = try Template(parsing: #"{"user_id":"{{${user_id}}}","text":"{{ text | json_escape }}"}"#)
@@ -23,34 +24,43 @@ public struct Template: Sendable {
     /// The text the template was parsed from.
     public let source: String
     let nodes: [TemplateNode]
+    // These two fit in one word, so a Template stays four words and is passed in registers.
     /// Bytes of literal text, to size the output buffer.
-    private let textLength: Int
+    private let textLength: Int32
+    /// Whether a loop resumes with `offset: continue`.
+    private let resumesLoops: Bool
 
     /// Ranges such as `(1..n)` stop after this many elements, so a value from a message cannot
     /// make one render loop for ever.
     public static let maximumRangeLength = 100_000
 
-    /// Parses `source`, or throws the first problem found with its line and column.
-    public init(parsing source: String) throws(TemplateError) {
+    /// Parses `source`, or throws the first problem found with its line and column. With
+    /// `partials` (a template folder), `include` and `render` may name them; without, they are
+    /// unknown tags.
+    public init(parsing source: String, partials: TemplatePartials? = nil) throws(TemplateError) {
         self.source = source
-        nodes = try TemplateParser.parse(Array(source.utf8))
-        textLength = Self.textLength(of: nodes)
+        (nodes, resumesLoops) = try TemplateParser.parse(Array(source.utf8), partials: partials.map(PartialSupport.library) ?? .none)
+        textLength = Int32(clamping: Self.textLength(of: nodes))
     }
 
     /// The template rendered against `context`, usually an object whose members are the
-    /// template's top-level variables. After `abort_message`, the text rendered up to it.
+    /// template's top-level variables. A template that calls `abort_message` renders nothing
+    /// here, so no half-written message goes out; `rendering(_:)` tells why.
     public func render(_ context: TemplateValue) -> String {
-        var renderer = TemplateRenderer(root: context, source: source, capacity: textLength + 128)
-        _ = renderer.render(nodes)
-        return renderer.output
+        var renderer = TemplateRenderer(root: context, resumesLoops: resumesLoops, capacity: Int(textLength) + 128)
+        return renderer.render(nodes) == .abort ? "" : renderer.output
     }
 
     /// The template rendered against `context`, with the problems met along the way and whether
     /// it called `abort_message`.
     public func rendering(_ context: TemplateValue) -> TemplateRendering {
-        var renderer = TemplateRenderer(root: context, source: source, capacity: textLength + 128)
+        var renderer = TemplateRenderer(root: context, resumesLoops: resumesLoops, capacity: Int(textLength) + 128)
         _ = renderer.render(nodes)
-        return TemplateRendering(output: renderer.output, problems: renderer.problems, abortReason: renderer.abortReason)
+        let problems = renderer.problems
+        let bytes = problems.isEmpty ? [] : Array(source.utf8)
+        return TemplateRendering(output: renderer.output, problems: problems.map { problem in
+            TemplateError(problem.message, at: problem.offset, in: problem.source.map { Array($0.utf8) } ?? bytes)
+        }, abortReason: renderer.abortReason)
     }
 
     private static func textLength(of nodes: [TemplateNode]) -> Int {

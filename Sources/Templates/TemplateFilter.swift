@@ -92,8 +92,6 @@ enum TemplateFilter: String, Sendable, CaseIterable {
                problem: inout String?) -> TemplateValue {
         let first = arguments.first ?? .null
         let second = arguments.count > 1 ? arguments[1] : .null
-        // Filters whose missing argument differs from a nil one get optionals.
-        let given = arguments.count > 1 ? Optional(second) : Optional<TemplateValue>.none
         switch self {
         case .default: return Self.defaultValue(input, first, allowFalse: options["allow_false"]?.isTruthy ?? false)
         case .size: return Self.size(input)
@@ -116,9 +114,10 @@ enum TemplateFilter: String, Sendable, CaseIterable {
         case .removeFirst: return Self.replace(input, first, "", .first)
         case .removeLast: return Self.replace(input, first, "", .last)
         case .truncate:
-            return Self.truncate(input, length: arguments.first, ellipsis: given, problem: &problem)
+            // A missing argument and a nil one differ here: optionals.
+            return Self.truncate(input, length: arguments.first, ellipsis: arguments.count > 1 ? second : Optional.none, problem: &problem)
         case .truncatewords:
-            return Self.truncateWords(input, count: arguments.first, ellipsis: given, problem: &problem)
+            return Self.truncateWords(input, count: arguments.first, ellipsis: arguments.count > 1 ? second : Optional.none, problem: &problem)
         case .split: return Self.split(input, first)
         case .slice: return Self.slice(input, first, second == .null ? Optional<TemplateValue>.none : second, problem: &problem)
         case .stripNewlines: return Self.stripNewlines(input)

@@ -24,8 +24,10 @@ indirect enum TemplateNode: Sendable {
     case cycle(Cycle)
     /// `ifchanged` … `endifchanged`: the body, unless it renders what the last one rendered.
     case ifChanged([TemplateNode])
+    /// `include` and `render` of a partial template.
+    case partial(PartialCall)
     /// Braze's `abort_message("reason")`: rendering stops and the message is not to be sent.
-    case abort(TemplateExpression?)
+    case abort(FilteredExpression?)
     /// `break` inside a loop.
     case breakLoop
     /// `continue` inside a loop.
@@ -72,6 +74,35 @@ struct TableRow: Sendable {
     var offset: TemplateExpression?
     var body: [TemplateNode]
     var start: Int
+}
+
+/// `include 'name' with value as alias, key: value` or `render …` (`isolated`).
+struct PartialCall: Sendable {
+    /// `render`: the partial gets a scope of its own.
+    var isolated: Bool
+    var name: TemplateExpression
+    /// `with value` or `for values`.
+    var binding: TemplateExpression?
+    /// `for values`: the partial renders once per element.
+    var bindsEach: Bool
+    /// `as name`: what the bound value is called (else the partial's name).
+    var alias: String?
+    var arguments: [(name: String, value: TemplateExpression)]
+    /// The partials, in a template's own calls; nil in the partials' calls of each other, which
+    /// use the library the render started from (so the library holds no reference to itself).
+    var library: TemplatePartials?
+    var start: Int
+}
+
+/// Which partials a parse may name.
+enum PartialSupport {
+    /// None: `include` and `render` are unknown tags.
+    case none
+    /// A template's, from this library.
+    case library(TemplatePartials)
+    /// A partial's own source, parsed into the library: calls resolve when rendering, and
+    /// `break` may end a loop in the including template.
+    case insideLibrary
 }
 
 struct Cycle: Sendable {

@@ -4,17 +4,24 @@ struct TemplateParser {
     private let segments: [TemplateLexer.Segment]
     private var next = 0
     private var loopDepth: Int
+    private let partials: PartialSupport
+    /// Whether a `for` has `offset: continue`.
+    private var resumesLoops = false
 
-    /// The nodes of the template `bytes`.
-    static func parse(_ bytes: [UInt8]) throws(TemplateError) -> [TemplateNode] {
-        var parser = TemplateParser(bytes: bytes, segments: try TemplateLexer.segments(of: bytes), loopDepth: 0)
-        return try parser.body(until: [], in: nil).nodes
+    /// The nodes of the template `bytes`, and whether a loop in it resumes with `offset: continue`.
+    static func parse(_ bytes: [UInt8], partials: PartialSupport = .none) throws(TemplateError) -> (nodes: [TemplateNode], resumesLoops: Bool) {
+        var depth = 0
+        if case .insideLibrary = partials { depth = 1 }
+        var parser = TemplateParser(bytes: bytes, segments: try TemplateLexer.segments(of: bytes), loopDepth: depth, partials: partials)
+        let nodes = try parser.body(until: [], in: nil).nodes
+        return (nodes, parser.resumesLoops)
     }
 
-    private init(bytes: [UInt8], segments: [TemplateLexer.Segment], loopDepth: Int) {
+    private init(bytes: [UInt8], segments: [TemplateLexer.Segment], loopDepth: Int, partials: PartialSupport) {
         self.bytes = bytes
         self.segments = segments
         self.loopDepth = loopDepth
+        self.partials = partials
     }
 
     // MARK: - Blocks
@@ -54,8 +61,9 @@ struct TemplateParser {
             case .output(let markup, _):
                 nodes.append(try output(markup))
             case .liquid(let lines, _):
-                var inner = TemplateParser(bytes: bytes, segments: lines, loopDepth: loopDepth)
+                var inner = TemplateParser(bytes: bytes, segments: lines, loopDepth: loopDepth, partials: partials)
                 nodes += try inner.body(until: [], in: nil).nodes
+                resumesLoops = resumesLoops || inner.resumesLoops
             case .tag(let name, let markup, let start):
                 if terminators.contains(name) {
                     return (nodes, Terminator(name: name, markup: markup, start: start))
@@ -92,6 +100,17 @@ struct TemplateParser {
             try ExpressionParser(bytes, markup).expectEnd()
             let nodes = try body(until: ["endifchanged"], in: Opener(name: name, start: start)).nodes
             return .ifChanged(nodes)
+        case "include", "render":
+            var library: TemplatePartials?
+            switch partials {
+            case .none: throw TemplateError("unknown tag '\(name)'", at: nameOffset, in: bytes)
+            case .library(let partials): library = partials
+            case .insideLibrary: library = nil
+            }
+            var parser = try ExpressionParser(bytes, markup)
+            var call = try parser.partialCall(isolated: name == "render", start: start)
+            call.library = library
+            return .partial(call)
         case "abort_message":
             var parser = try ExpressionParser(bytes, markup)
             return .abort(try parser.abortReason())
@@ -193,6 +212,7 @@ struct TemplateParser {
     private mutating func loop(_ markup: Range<Int>, _ start: Int) throws(TemplateError) -> TemplateNode {
         var parser = try ExpressionParser(bytes, markup)
         var loop = try parser.forHeader(start: start)
+        if case .continuing? = loop.offset { resumesLoops = true }
         let opener = Opener(name: "for", start: start)
         loopDepth += 1
         let (nodes, terminator) = try body(until: ["else", "endfor"], in: opener)

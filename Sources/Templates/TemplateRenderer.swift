@@ -1,5 +1,8 @@
 /// The state of one render: the output so far, assigned variables, counters, the loops being
 /// run, and the problems met on the way.
+///
+/// Every method is `mutating`, even those that only read: a mutating method passes the state by
+/// reference, while calling a non-mutating one from a mutating one copies the whole struct first.
 struct TemplateRenderer {
     /// What a body asks of the blocks around it.
     enum Flow {
@@ -24,31 +27,64 @@ struct TemplateRenderer {
         case unnamed(String)
     }
 
+    /// What few templates use — counters, cycles, `offset: continue`, `ifchanged`, problems and
+    /// aborts — in one box made on first use, so a plain render carries one nil pointer for it.
+    private final class Extras {
+        var counters: [String: Int64] = [:]
+        var cycles: [CycleKey: Int] = [:]
+        /// Where each named loop stopped, for `offset: continue`.
+        var loopEnds: [String: Int] = [:]
+        var lastIfChanged: String?
+        var problems: [Problem] = []
+        var abortReason: String?
+        /// The partials of the `include` or `render` being rendered, for the calls inside them.
+        var library: TemplatePartials?
+        /// The name of the partial being rendered, if any, and how many deep.
+        var partial: String?
+        var depth = 0
+    }
+
+    /// A problem: its message, and the byte offset in the template's source, or in `source`
+    /// when it was met inside a partial.
+    struct Problem {
+        var message: String
+        var offset: Int
+        var source: String?
+    }
+
     private let root: TemplateValue
-    private let source: String
+    /// Whether some loop resumes with `offset: continue`, so loops must note where they stop.
+    private var resumesLoops: Bool
     private(set) var output = ""
     private var assigns: [String: TemplateValue] = [:]
     private var locals: [(name: String, value: TemplateValue)] = []
     private var loops: [LoopFrame] = []
-    /// `increment` and `decrement` counters; they sit between assigned variables and the context.
-    private var counters: [String: Int64] = [:]
-    private var cycles: [CycleKey: Int] = [:]
-    /// Where each named loop stopped, for `offset: continue`.
-    private var loopEnds: [String: Int] = [:]
-    private var lastIfChanged: String?
-    private(set) var problems: [TemplateError] = []
-    /// The reason given to `abort_message`, once it ran ("" when it gave none).
-    private(set) var abortReason: String?
+    private var extrasBox: Extras?
 
-    init(root: TemplateValue, source: String, capacity: Int) {
+    init(root: TemplateValue, resumesLoops: Bool, capacity: Int) {
         self.root = root
-        self.source = source
+        self.resumesLoops = resumesLoops
         output.reserveCapacity(capacity)
     }
 
+    private mutating func extras() -> Extras {
+        if let extrasBox { return extrasBox }
+        let made = Extras()
+        extrasBox = made
+        return made
+    }
+
+    /// The problems met, in order.
+    var problems: [Problem] { extrasBox?.problems ?? [] }
+
+    /// The reason given to `abort_message`, once it ran (`""` when it gave none).
+    var abortReason: String? { extrasBox?.abortReason }
+
     /// Records a problem at byte `offset` of the source; rendering goes on.
     private mutating func report(_ message: String, at offset: Int) {
-        problems.append(TemplateError(message, at: offset, in: Array(source.utf8)))
+        let state = extras()
+        let source = state.partial.flatMap { state.library?.sources[$0] }
+        state.problems.append(Problem(message: message, offset: offset, source: source))
     }
 
     // MARK: - Nodes
@@ -78,22 +114,28 @@ struct TemplateRenderer {
                 assigns[name] = .string(text)
                 if flow != .normal { return flow }
             case .counter(let name, let increment):
-                var value = counters[name] ?? { if case .int(let start)? = root[name] { start } else { 0 } }()
+                let state = extras()
+                var value = state.counters[name] ?? { if case .int(let start)? = root[name] { start } else { 0 } }()
                 if increment { output.append(String(value)) }
                 value = increment ? value &+ 1 : value &- 1
                 if !increment { output.append(String(value)) }
-                counters[name] = value
+                state.counters[name] = value
             case .cycle(let cycle):
                 renderCycle(cycle)
             case .ifChanged(let body):
                 let (text, flow) = rendered(body)
-                if text != lastIfChanged {
+                let state = extras()
+                if text != state.lastIfChanged {
                     output.append(text)
-                    lastIfChanged = text
+                    state.lastIfChanged = text
                 }
                 if flow != .normal { return flow }
+            case .partial(let call):
+                let flow = renderPartial(call)
+                if flow != .normal { return flow }
             case .abort(let reason):
-                abortReason = reason.map { evaluate($0).description } ?? ""
+                let text = reason.map { evaluate($0).description } ?? ""
+                extras().abortReason = text
                 return .abort
             case .breakLoop:
                 return .breakLoop
@@ -146,7 +188,7 @@ struct TemplateRenderer {
         var upper = items.count
         switch loop.offset {
         case .continuing?:
-            lower = min(loopEnds[loop.name] ?? 0, upper)
+            lower = min(extrasBox?.loopEnds[loop.name] ?? 0, upper)
         case .value(let expression)?:
             if let value = loopInteger(expression, "offset", at: loop.start) { lower = min(max(value, 0), upper) }
         case nil:
@@ -155,7 +197,7 @@ struct TemplateRenderer {
         if let limit = loop.limit, let value = loopInteger(limit, "limit", at: loop.start) {
             upper = min(lower + max(value, 0), upper)
         }
-        loopEnds[loop.name] = max(upper, lower)
+        if resumesLoops { extras().loopEnds[loop.name] = max(upper, lower) }
         guard lower < upper else {
             return render(loop.otherwise) == .abort ? .abort : .normal
         }
@@ -245,9 +287,84 @@ struct TemplateRenderer {
         case .named(let name): key = .named(evaluate(name))
         case .unnamed(let markup): key = .unnamed(markup)
         }
-        let iteration = cycles[key] ?? 0
+        let state = extras()
+        let iteration = state.cycles[key] ?? 0
         if iteration < cycle.values.count { evaluate(cycle.values[iteration]).write(to: &output) }
-        cycles[key] = iteration + 1 >= cycle.values.count ? 0 : iteration + 1
+        state.cycles[key] = iteration + 1 >= cycle.values.count ? 0 : iteration + 1
+    }
+
+    // MARK: - Partials
+
+    private mutating func renderPartial(_ call: PartialCall) -> Flow {
+        let state = extras()
+        guard let library = call.library ?? state.library else { return .normal }
+        guard case .string(let name) = evaluate(call.name), let nodes = library.template(named: name) else {
+            report("no partial named '\(evaluate(call.name).description)'", at: call.start)
+            return .normal
+        }
+        guard state.depth < TemplatePartials.maximumDepth else {
+            report("partials nested more than \(TemplatePartials.maximumDepth) deep", at: call.start)
+            return .normal
+        }
+        var variables: [(name: String, value: TemplateValue)] = call.arguments.map { ($0.name, evaluate($0.value)) }
+        let bound = call.binding.map { evaluate($0) }
+        let variable = call.alias ?? String(name.split(separator: "/").last ?? Substring(name))
+        var each: [TemplateValue]?
+        if call.bindsEach, case .array(let elements)? = bound { each = elements }
+        if let bound, each == nil { variables.append((variable, bound)) }
+
+        let (outerLibrary, outerPartial) = (state.library, state.partial)
+        state.library = library
+        defer { (state.library, state.partial) = (outerLibrary, outerPartial) }
+        guard call.isolated else {
+            // `include`: the same scope, the arguments and the bound value as locals over it.
+            state.partial = name
+            state.depth += 1
+            resumesLoops = true
+            let localCount = locals.count
+            locals += variables
+            defer {
+                locals.removeLast(locals.count - localCount)
+                state.depth -= 1
+            }
+            guard let each else { return render(nodes) }
+            locals.append((variable, .null))
+            for element in each {
+                locals[locals.count - 1].value = element
+                let flow = render(nodes)
+                if flow != .normal { return flow }
+            }
+            return .normal
+        }
+        // `render`: a scope of its own, with only what it was given.
+        let passes: [TemplateValue?] = each?.map { Optional.some($0) } ?? [Optional<TemplateValue>.none]
+        for (index, element) in passes.enumerated() {
+            var members = Dictionary(variables, uniquingKeysWith: { _, last in last })
+            if let element, let each {
+                members[variable] = element
+                members["forloop"] = Self.forloopObject(index0: index, length: each.count, name: "\(variable)-\(name)")
+            }
+            var inner = TemplateRenderer(root: .object(members), resumesLoops: true, capacity: 0)
+            let innerState = inner.extras()
+            (innerState.library, innerState.partial, innerState.depth) = (library, name, state.depth + 1)
+            let flow = inner.render(nodes)
+            output.append(inner.output)
+            state.problems += innerState.problems
+            if flow == .abort {
+                state.abortReason = innerState.abortReason
+                return .abort
+            }
+        }
+        return .normal
+    }
+
+    /// A `forloop` object for a `render … for` element.
+    private static func forloopObject(index0: Int, length: Int, name: String) -> TemplateValue {
+        [
+            "index": .int(Int64(index0 + 1)), "index0": .int(Int64(index0)), "rindex": .int(Int64(length - index0)),
+            "rindex0": .int(Int64(length - index0 - 1)), "first": .bool(index0 == 0), "last": .bool(index0 == length - 1),
+            "length": .int(Int64(length)), "name": .string(name),
+        ]
     }
 
     // MARK: - Expressions
@@ -265,7 +382,7 @@ struct TemplateRenderer {
         return result
     }
 
-    func evaluate(_ expression: TemplateExpression) -> TemplateValue {
+    mutating func evaluate(_ expression: TemplateExpression) -> TemplateValue {
         switch expression {
         case .literal(let value):
             return value
@@ -282,7 +399,7 @@ struct TemplateRenderer {
         }
     }
 
-    private func resolve(_ root: String, _ steps: [PathStep]) -> TemplateValue {
+    private mutating func resolve(_ root: String, _ steps: [PathStep]) -> TemplateValue {
         var value: TemplateValue
         var remaining = steps[...]
         if let local = locals.last(where: { $0.name == root }) {
@@ -293,7 +410,7 @@ struct TemplateRenderer {
             remaining = remaining.dropFirst()
         } else if !assigns.isEmpty, let assigned = assigns[root] {
             value = assigned
-        } else if !counters.isEmpty, let counter = counters[root] {
+        } else if let counter = extrasBox?.counters[root] {
             value = .int(counter)
         } else if case .object(let members) = self.root, let member = members[root] {
             value = member
@@ -321,11 +438,7 @@ struct TemplateRenderer {
         switch value {
         case .object(let members):
             if let member = members[key] { return member }
-            switch key {
-            case "size": return .int(Int64(members.count))
-            case "first": return members.keys.min().map { .array([.string($0), members[$0]!]) } ?? .null
-            default: return .null
-            }
+            return property(of: members, key)
         case .array(let elements):
             switch key {
             case "size": return .int(Int64(elements.count))
@@ -340,6 +453,17 @@ struct TemplateRenderer {
         }
     }
 
+    /// An object's `size`, or its `first` `[key, value]` pair in key order, when it has no
+    /// member of that name.
+    @inline(never)
+    private static func property(of members: [String: TemplateValue], _ key: String) -> TemplateValue {
+        switch key {
+        case "size": .int(Int64(members.count))
+        case "first": members.keys.min().map { .array([.string($0), members[$0]!]) } ?? .null
+        default: .null
+        }
+    }
+
     /// `value[index]`; a negative index counts from the end.
     static func element(of value: TemplateValue, _ index: Int) -> TemplateValue {
         guard case .array(let elements) = value else { return .null }
@@ -350,43 +474,48 @@ struct TemplateRenderer {
     // MARK: - forloop and tablerowloop
 
     /// The innermost `for` (for `forloop`) or `tablerow` (for `tablerowloop`), if any.
-    private func loopVariable(_ name: String) -> Int? {
+    private mutating func loopVariable(_ name: String) -> Int? {
+        let length = name.utf8.count  // most names are neither: skip the comparisons
+        guard length == 7 || length == 12 else { return nil }
         switch name {
-        case "forloop": loops.lastIndex { $0.name != nil }
-        case "tablerowloop": loops.lastIndex { $0.name == nil }
-        default: nil
+        case "forloop": return loops.lastIndex { $0.name != nil }
+        case "tablerowloop": return loops.lastIndex { $0.name == nil }
+        default: return nil
         }
     }
 
-    private func loopMember(_ key: String, _ level: Int) -> TemplateValue {
-        let frame = loops[level]
+    private mutating func loopMember(_ key: String, _ level: Int) -> TemplateValue {
+        // Fields one by one: copying the frame would retain its name.
+        let index0 = loops[level].index0, length = loops[level].length
+        let isTableRow = loops[level].name == nil
         switch key {
-        case "index": return .int(Int64(frame.index0 + 1))
-        case "index0": return .int(Int64(frame.index0))
-        case "rindex": return .int(Int64(frame.length - frame.index0))
-        case "rindex0": return .int(Int64(frame.length - frame.index0 - 1))
-        case "first": return .bool(frame.index0 == 0)
-        case "last": return .bool(frame.index0 == frame.length - 1)
-        case "length": return .int(Int64(frame.length))
-        case "name": return frame.name.map(TemplateValue.string) ?? .null
+        case "index": return .int(Int64(index0 + 1))
+        case "index0": return .int(Int64(index0))
+        case "rindex": return .int(Int64(length - index0))
+        case "rindex0": return .int(Int64(length - index0 - 1))
+        case "first": return .bool(index0 == 0)
+        case "last": return .bool(index0 == length - 1)
+        case "length": return .int(Int64(length))
+        case "name": return loops[level].name.map(TemplateValue.string) ?? .null
         case "parentloop":
-            guard frame.name != nil, let parent = loops[..<level].lastIndex(where: { $0.name != nil }) else { return .null }
+            guard !isTableRow, let parent = loops[..<level].lastIndex(where: { $0.name != nil }) else { return .null }
             return loopObject(parent)
         default:
-            guard frame.name == nil else { return .null }
-            let column0 = frame.index0 % frame.columns
+            guard isTableRow else { return .null }
+            let columns = loops[level].columns
+            let column0 = index0 % columns
             switch key {
             case "col": return .int(Int64(column0 + 1))
             case "col0": return .int(Int64(column0))
             case "col_first": return .bool(column0 == 0)
-            case "col_last": return .bool(column0 == frame.columns - 1)
-            case "row": return .int(Int64(frame.index0 / frame.columns + 1))
+            case "col_last": return .bool(column0 == columns - 1)
+            case "row": return .int(Int64(index0 / columns + 1))
             default: return .null
             }
         }
     }
 
-    private func loopObject(_ level: Int) -> TemplateValue {
+    private mutating func loopObject(_ level: Int) -> TemplateValue {
         var keys = ["index", "index0", "rindex", "rindex0", "first", "last", "length"]
         keys += loops[level].name == nil ? ["col", "col0", "col_first", "col_last", "row"] : ["parentloop"]
         var members: [String: TemplateValue] = [:]
@@ -398,7 +527,7 @@ struct TemplateRenderer {
     }
 
     /// The first integer and length of `(first..last)`; empty if either end is not a number.
-    private func bounds(_ first: TemplateExpression, _ last: TemplateExpression) -> (lower: Int, count: Int) {
+    private mutating func bounds(_ first: TemplateExpression, _ last: TemplateExpression) -> (lower: Int, count: Int) {
         guard let lower = rangeBound(evaluate(first)), let upper = rangeBound(evaluate(last)), upper >= lower else {
             return (0, 0)
         }
@@ -408,7 +537,7 @@ struct TemplateRenderer {
 
     /// An end of a range: an integer, a number rounded down, a string by its leading digits
     /// (`"foo"` is 0, as Liquid reads it), nil as 0; nil for anything else.
-    private func rangeBound(_ value: TemplateValue) -> Int? {
+    private mutating func rangeBound(_ value: TemplateValue) -> Int? {
         switch value {
         case .int(let value): Int(clamping: value)
         case .double(let value) where value.isFinite && Swift.abs(value) < 9e18: Int(value.rounded(.down))
@@ -461,7 +590,7 @@ struct TemplateRenderer {
 
     /// Whether `value == expression`, with `empty` and `blank` on either side meaning the test;
     /// the two keywords are never equal to each other.
-    private func matches(_ value: TemplateValue, _ expression: TemplateExpression, reversed other: TemplateExpression? = nil) -> Bool {
+    private mutating func matches(_ value: TemplateValue, _ expression: TemplateExpression, reversed other: TemplateExpression? = nil) -> Bool {
         if expression.isKeyword && other?.isKeyword == true { return false }
         switch (expression, other) {
         case (.empty, _): return value.isEmpty
@@ -474,13 +603,21 @@ struct TemplateRenderer {
 
     /// Liquid's `==`: integers and doubles compare by value, in arrays and objects too.
     static func equals(_ left: TemplateValue, _ right: TemplateValue) -> Bool {
-        switch (left, right) {
-        case (.int(let a), .double(let b)): Double(a) == b
-        case (.double(let a), .int(let b)): a == Double(b)
-        case (.array(let a), .array(let b)): a.count == b.count && zip(a, b).allSatisfy { equals($0, $1) }
-        case (.object(let a), .object(let b)): a.count == b.count && a.allSatisfy { key, value in b[key].map { equals(value, $0) } ?? false }
-        default: left == right
+        switch left {
+        case .int(let a):
+            if case .double(let b) = right { return Double(a) == b }
+        case .double(let a):
+            if case .int(let b) = right { return a == Double(b) }
+        case .array(let a):
+            if case .array(let b) = right { return a.count == b.count && zip(a, b).allSatisfy { equals($0, $1) } }
+        case .object(let a):
+            if case .object(let b) = right {
+                return a.count == b.count && a.allSatisfy { key, value in b[key].map { equals(value, $0) } ?? false }
+            }
+        default:
+            break
         }
+        return left == right
     }
 
     /// The sign of `left - right` for two numbers or two strings; `nil` for anything else.

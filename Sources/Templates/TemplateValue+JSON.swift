@@ -87,12 +87,13 @@ extension TemplateValue {
             output.append("]")
         case .object(let members):
             output.append("{")
-            for (index, key) in members.keys.sorted().enumerated() {
+            // Pairs sorted by key: no second lookup per member.
+            for (index, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
                 if index > 0 { output.append(",") }
                 output.append("\"")
-                JSONEscaping.append(key, to: &output)
+                JSONEscaping.append(member.key, to: &output)
                 output.append("\":")
-                members[key]!.writeJSON(to: &output)
+                member.value.writeJSON(to: &output)
             }
             output.append("}")
         }

@@ -93,14 +93,16 @@ import Testing
         let gateway = try await GatewayUnderTest.start(config: """
             {"public_url": "\(Self.publicURL)",
              "bots": [{"id": "flaky", "adapter": "generic", "url": "${FAKE}/bots/flaky", "mode": "sync",
-                       "unavailable": {"policy": "notify", "after_seconds": 1}}],
+                       "unavailable": {"policy": "notify", "after_seconds": 3}}],
              "channels": [\(Self.channel)]}
             """, fakePort: fakePort)
 
+        // after_seconds 3: long enough that "no notice yet" right after the first failure holds
+        // on a loaded machine, short of the retry 5 s after it.
         try await gateway.inbound("SM_U_1", from: "whatsapp:+34600111222", "hello?")
         try await Self.eventually("the first attempt fails") { fake.botCalls.withLock { $0["flaky"] } == 1 }
         #expect(fake.sends.isEmpty, "no notice before after_seconds")
-        try await Self.eventually("the notice, about a second later") { fake.sends.count == 1 }
+        try await Self.eventually("the notice, about three seconds later") { fake.sends.count == 1 }
         #expect(fake.sends.first?.contains("our+assistant+is+not+available") == true)
         // Another message during the same outage: no second notice.
         try await gateway.inbound("SM_U_2", from: "whatsapp:+34600111222", "anyone there?")

@@ -1,6 +1,6 @@
 // render-load: template parse and render time (bench/render.sh runs it).
 //
-//   render-load [--home DIR] [--rounds R] [--seconds S] [--items N]
+//   render-load [--home DIR] [--rounds R] [--seconds S] [--items N] [--set NAME --count C]
 //
 // 1. Collects the templates the gateway ships: every string holding `{{` or `{%` in
 //    adapters/**/*.json and examples/*.json, and every prompts/<locale>/*.liquid, under DIR (the
@@ -12,7 +12,10 @@
 // 3. Does the same for a loop-heavy template: a transcript of N lines (default 200) walked with
 //    `forloop`, `if`/`case`, `assign`, `capture`, nested loops over tags and array filters.
 // Each figure is the median over R rounds (default 7) of the mean time per render of the whole
-// set. Everything is deterministic: the same templates and contexts every run.
+// set. Everything is deterministic: the same templates and contexts every run. With --set (a
+// prefix of a set's name: adapters, examples, prompts, loop) and --count, that set alone is
+// rendered exactly C times and nothing is timed: a fixed amount of work for `perf stat` or
+// valgrind, whose instruction counts do not move with the machine's load.
 import Foundation
 import Templates
 
@@ -22,11 +25,13 @@ func fail(_ message: String) -> Never {
 }
 
 struct Options {
-    static let usage = "usage: render-load [--home DIR] [--rounds R] [--seconds S] [--items N]"
+    static let usage = "usage: render-load [--home DIR] [--rounds R] [--seconds S] [--items N] [--set NAME --count C]"
     var home = FileManager.default.currentDirectoryPath
     var rounds = 7
     var seconds = 0.5
     var items = 200
+    var set: String?
+    var count = 0
 
     static func parse(_ arguments: [String]) -> Options? {
         var options = Options()
@@ -38,11 +43,14 @@ struct Options {
             case "--rounds": options.rounds = Int(value) ?? 0
             case "--seconds": options.seconds = Double(value) ?? 0
             case "--items": options.items = Int(value) ?? 0
+            case "--set": options.set = value
+            case "--count": options.count = Int(value) ?? 0
             default: return nil
             }
             index += 2
         }
-        guard index == arguments.count, options.rounds > 0, options.seconds > 0, options.items > 0 else { return nil }
+        guard index == arguments.count, options.rounds > 0, options.seconds > 0, options.items > 0,
+              (options.set == nil) == (options.count == 0), options.count >= 0 else { return nil }
         return options
     }
 }
@@ -202,6 +210,17 @@ var sets = [
     TemplateSet(name: "loop-heavy (\(options.items) lines)", sources: [loopHeavySource]),
 ]
 let renderContext = context(items: options.items)
+
+if let name = options.set {
+    guard let set = sets.first(where: { $0.name.hasPrefix(name) }) else { fail("no set named \(name)") }
+    let parsed = set.sources.compactMap { try? Template(parsing: $0) }
+    var bytes = 0
+    for _ in 0..<options.count {
+        for template in parsed { bytes &+= template.render(renderContext).utf8.count }
+    }
+    print("\(set.name): \(options.count) renders of \(parsed.count) templates, \(bytes) bytes")
+    exit(0)
+}
 
 print("| set | templates | source bytes | output bytes | parse (set) | render (set) | renders/s (set) |")
 print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
