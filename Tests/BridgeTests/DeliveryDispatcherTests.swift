@@ -254,6 +254,23 @@ import TestSupport
         await f.tearDown()
     }
 
+    /// A delivery whose template said `abort_message` is stored dead with the reason and never sent.
+    @Test(arguments: TestBackend.allCases) func anAbortedDeliveryIsRecordedDeadAndNeverSent(_ backend: TestBackend) async throws {
+        try await OutboxFixture.with(backend) { f in
+            let new = NewDelivery(kind: .webhook, target: "receiver", url: f.receiver.url("/aborted"), body: Array("{}".utf8),
+                                  abortReason: "no order yet")
+            let now = f.clock.now()
+            let stored = try await f.pool.write { db in try Outbox.enqueue(new, in: db, now: now) }
+            #expect(stored.status == .dead)
+            #expect(try await f.dispatcher().runUntilIdle() == 0)
+            let read = try await f.delivery(stored.id)
+            #expect(read.status == .dead)
+            #expect(read.lastError == "not sent: its template said abort_message: no order yet")
+            #expect(read.attempts == 0)
+            #expect(f.receiver.received(at: "/aborted").isEmpty)
+        }
+    }
+
     @Test(arguments: TestBackend.allCases) func interruptedAttemptsAreResentOnStart(_ backend: TestBackend) async throws {
         let f = try await OutboxFixture.make(backend)
         do {

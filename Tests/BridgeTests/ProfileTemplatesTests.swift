@@ -28,4 +28,18 @@ import TestSupport
             #expect(campaign == "Ana, order 12345678 (12345678) cust-1")
         }
     }
+
+    /// Braze's `abort_message`: a campaign message that aborts for a recipient sends nothing to
+    /// them, and the batch records why; one that does not renders as before.
+    @Test func anAbortedCampaignMessageSendsNothingAndSaysWhy() throws {
+        let campaign = try Campaign.load([
+            "campaign_id": "restock",
+            "message": ["text": #"{% if custom_attribute.${stock} == 0 %}{% abort_message("out of stock") %}{% endif %}Back in stock, {{${first_name}}}!"#],
+        ], field: "campaigns[0]", channels: [:])
+        let inStock = TemplateValue.object(["first_name": "Ana", "custom_attribute": .object(["stock": 3])])
+        #expect(try campaign.message.renderUnlessAborted(inStock).text == "Back in stock, Ana!")
+        let outOfStock = TemplateValue.object(["first_name": "Ana", "custom_attribute": .object(["stock": 0])])
+        #expect(throws: Campaign.Aborted(reason: "out of stock")) { try campaign.message.renderUnlessAborted(outOfStock) }
+        #expect(Dispatch.Problem.aborted("cust-1", reason: "out of stock").description == "the message was aborted for 'cust-1': out of stock")
+    }
 }

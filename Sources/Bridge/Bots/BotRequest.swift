@@ -19,11 +19,12 @@ public enum BotRequest {
             members["standby"] = .bool(true)
             values = .object(members)
         }
-        let body = bot.adapter.body.render(values)
-        let url = bot.urlTemplate?.render(values) ?? bot.url
+        let body = bot.adapter.body.rendering(values)
+        let url = bot.urlTemplate?.rendering(values)
         return NewDelivery(kind: .bot, target: bot.target.id, orderingKey: OrderingKey.toBot(conversation: stored.conversationID),
-                           conversationID: stored.conversationID, messageID: stored.messageID, url: url,
-                           headers: [DeliveryHeader("Content-Type", bot.adapter.contentType)], body: Array(body.utf8))
+                           conversationID: stored.conversationID, messageID: stored.messageID, url: url?.output ?? bot.url,
+                           headers: [DeliveryHeader("Content-Type", bot.adapter.contentType)], body: Array(body.output.utf8),
+                           abortReason: body.abortReason ?? url?.abortReason)
     }
 
     static func context(for item: InboundItem, stored: StoredMessage, channel: String, bot: Bot, in db: Database) throws -> TemplateValue {

@@ -20,17 +20,35 @@ public struct Campaign: Sendable {
 
         /// Renders for one recipient; nil text and media means nothing to send.
         public func render(_ context: TemplateValue) -> OutboundMessage {
-            let text = self.text?.render(context).trimmingCharacters(in: .whitespacesAndNewlines)
-            let media = mediaURL?.render(context).trimmingCharacters(in: .whitespaces)
+            (try? renderUnlessAborted(context)) ?? OutboundMessage(text: nil, mediaURL: nil, suggestions: [], author: .bot)
+        }
+
+        /// Renders for one recipient, or throws the reason a part gave with `abort_message`
+        /// (Braze's way for a template to say "do not send this one").
+        public func renderUnlessAborted(_ context: TemplateValue) throws(Aborted) -> OutboundMessage {
+            var reason: String?
+            func part(_ template: Template) -> String {
+                let rendering = template.rendering(context)
+                if reason == nil, let abort = rendering.abortReason { reason = abort }
+                return rendering.output
+            }
+            let text = self.text.map(part)?.trimmingCharacters(in: .whitespacesAndNewlines)
+            let media = mediaURL.map(part)?.trimmingCharacters(in: .whitespaces)
             var message = OutboundMessage(text: text?.isEmpty == false ? text : nil,
                                           mediaURL: media?.isEmpty == false ? media : nil,
-                                          suggestions: suggestions.map { .init(text: $0.text.render(context), postback: $0.postback.render(context)) },
+                                          suggestions: suggestions.map { .init(text: part($0.text), postback: part($0.postback)) },
                                           author: .bot)
             if let spec = whatsAppTemplate {
-                message.template = .init(name: spec.name, language: spec.language, parameters: spec.parameters.map { $0.render(context) })
+                message.template = .init(name: spec.name, language: spec.language, parameters: spec.parameters.map(part))
             }
+            if let reason { throw Aborted(reason: reason) }
             return message
         }
+    }
+
+    /// A message template that asked not to be sent (`abort_message`), with its reason.
+    public struct Aborted: Error, Equatable {
+        public var reason: String
     }
 
     static func load(_ object: [String: Any], field: String, channels: [String: Channel]) throws(ConfigurationError) -> Campaign {

@@ -47,7 +47,10 @@ extension Dispatch {
             "api_trigger_properties": .object(properties), "campaign_id": .string(campaign.id),
             "send_id": trigger.sendID.map(TemplateValue.string) ?? .null, "dispatch_id": .string(batch.dispatchID),
         ], in: db)
-        let message = campaign.message.render(context)
+        let message: OutboundMessage
+        do { message = try campaign.message.renderUnlessAborted(context) } catch {
+            throw Problem.aborted(recipient.label, reason: error.reason)
+        }
         guard message.text != nil || message.mediaURL != nil || message.template != nil else {
             throw Problem.nothingToSend(recipient.label)
         }

@@ -17,11 +17,14 @@ enum Dispatch {
         case unknownUser(String)
         case noConversation(String)
         case nothingToSend(String)
+        /// The campaign's template said `abort_message` for this recipient: nothing sent.
+        case aborted(String, reason: String)
         var description: String {
             switch self {
             case .unknownUser(let id): "no user with external_user_id '\(id)'"
             case .noConversation(let id): "user '\(id)' has never written on a channel that can be reached"
             case .nothingToSend(let id): "the message rendered empty for '\(id)'"
+            case .aborted(let id, let reason): "the message was aborted for '\(id)': \(reason.isEmpty ? "abort_message" : reason)"
             }
         }
     }

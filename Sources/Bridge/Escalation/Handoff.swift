@@ -95,16 +95,19 @@ public enum Handoff {
         values["settings"] = .object(contactCenter.settings.mapValues(TemplateValue.string))
         let context = TemplateValue.object(values)
         for (index, request) in requests.enumerated() {
-            let path = request.path?.render(context) ?? ""
+            let pathRendering = request.path?.rendering(context)
+            let path = pathRendering?.output ?? ""
             let url = path.hasPrefix("http://") || path.hasPrefix("https://") ? path : contactCenter.url + path
-            let body = request.body.render(context)
+            let bodyRendering = request.body.rendering(context)
+            let body = bodyRendering.output
             var headers = [DeliveryHeader("Content-Type", request.contentType)]
             if !request.save.isEmpty || url.contains(ContactCenterDelivery.markerPrefix) || body.contains(ContactCenterDelivery.markerPrefix) {
                 headers.append(ContactCenterDelivery.Step(casePublicID: casePublicID, kind: step, index: index).header)
             }
             try Outbox.enqueue(NewDelivery(kind: .contactCenter, target: contactCenter.target.id,
                                            orderingKey: OrderingKey.toContactCenter(conversation: conversationID), conversationID: conversationID,
-                                           messageID: nil, method: request.method, url: url, headers: headers, body: Array(body.utf8)),
+                                           messageID: nil, method: request.method, url: url, headers: headers, body: Array(body.utf8),
+                                           abortReason: bodyRendering.abortReason ?? pathRendering?.abortReason),
                                in: db, now: now)
         }
     }

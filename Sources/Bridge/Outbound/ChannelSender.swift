@@ -106,20 +106,28 @@ public struct ChannelSender: Sendable {
         }
     }
 
-    /// The provider request for one message part.
-    func request(context: TemplateValue, template: Bool) -> (url: String, contentType: String, body: [UInt8]) {
-        let url = self.url.render(context)
+    /// The provider request for one message part; `abortReason` when a template of it said
+    /// `abort_message` (the part is then not sent).
+    func request(context: TemplateValue, template: Bool) -> (url: String, contentType: String, body: [UInt8], abortReason: String?) {
+        var reason: String?
+        func part(_ template: Template) -> String {
+            let rendering = template.rendering(context)
+            if reason == nil { reason = rendering.abortReason }
+            return rendering.output
+        }
+        let url = part(self.url)
         switch format {
         case .json:
             let source = template ? (templateBody ?? body) : body
-            return (url, "application/json", Array((source?.render(context) ?? "{}").utf8))
+            let body = source.map(part) ?? "{}"
+            return (url, "application/json", Array(body.utf8), reason)
         case .form:
             var pairs: [String] = []
             for (name, template) in fields {
-                let value = template.render(context)
+                let value = part(template)
                 if !value.isEmpty { pairs.append(FormEncoding.encode(name) + "=" + FormEncoding.encode(value)) }
             }
-            return (url, "application/x-www-form-urlencoded", Array(pairs.joined(separator: "&").utf8))
+            return (url, "application/x-www-form-urlencoded", Array(pairs.joined(separator: "&").utf8), reason)
         }
     }
 }

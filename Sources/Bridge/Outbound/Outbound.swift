@@ -148,12 +148,16 @@ public enum Outbound {
         return stored.id
     }
 
-    static func enqueue(_ request: (url: String, contentType: String, body: [UInt8]), stored: Int64, conversationID: Int64,
-                        sender: ChannelSender, in db: Database, now: Int64) throws {
+    static func enqueue(_ request: (url: String, contentType: String, body: [UInt8], abortReason: String?), stored: Int64,
+                        conversationID: Int64, sender: ChannelSender, in db: Database, now: Int64) throws {
         try Outbox.enqueue(NewDelivery(kind: .channel, target: sender.target.id, orderingKey: OrderingKey.toUser(conversation: conversationID),
                                        conversationID: conversationID, messageID: stored, url: request.url,
-                                       headers: [DeliveryHeader("Content-Type", request.contentType)], body: request.body),
+                                       headers: [DeliveryHeader("Content-Type", request.contentType)], body: request.body,
+                                       abortReason: request.abortReason),
                            in: db, now: now)
+        if let reason = request.abortReason {
+            try db.run("UPDATE messages SET status = 'failed', error = ?, status_at = ? WHERE id = ?", Outbox.abortedError(reason), now, stored)
+        }
     }
 
     static func store(_ message: OutboundMessage, text: String?, type: String, status: String, error: String?, conversationID: Int64,

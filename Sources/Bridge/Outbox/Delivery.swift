@@ -45,10 +45,13 @@ public struct NewDelivery: Sendable {
     /// Headers stored with the row. Never secrets: those come from the target when sending.
     public var headers: [DeliveryHeader]
     public var body: [UInt8]
+    /// Set when the template that made the request said `abort_message`: the delivery is stored
+    /// dead, never sent, with this reason (operators see it in `deliveries --status dead`).
+    public var abortReason: String?
 
     public init(kind: DeliveryKind, target: String, orderingKey: String? = nil, conversationID: Int64? = nil,
                 messageID: Int64? = nil, method: String = "POST", url: String,
-                headers: [DeliveryHeader] = [], body: [UInt8]) {
+                headers: [DeliveryHeader] = [], body: [UInt8], abortReason: String? = nil) {
         self.kind = kind
         self.target = target
         self.orderingKey = orderingKey
@@ -58,6 +61,7 @@ public struct NewDelivery: Sendable {
         self.url = url
         self.headers = headers
         self.body = body
+        self.abortReason = abortReason
     }
 }
 

@@ -12,7 +12,8 @@ public enum Outbox {
     public static func enqueue(_ new: NewDelivery, in db: Database, now: Int64) throws -> Delivery {
         let gone = try db.scalar("SELECT gone_at FROM delivery_targets WHERE target = ? AND gone_at IS NOT NULL", new.target) != .null
         let webhookID = PublicID.make("msg")  // the webhook-id every attempt carries
-        let status: DeliveryStatus = gone ? .dead : .pending
+        let status: DeliveryStatus = gone || new.abortReason != nil ? .dead : .pending
+        let error = new.abortReason.map(abortedError) ?? (gone ? goneError : nil)
         if db.dialect == .postgres, let key = new.orderingKey {
             // Transactions adding to one key take turns, so ids of a key commit in increasing
             // order and "none written before it is pending" means what it says across gateways.
@@ -25,16 +26,21 @@ public enum Outbox {
             RETURNING id
             """, arguments: [webhookID, new.kind.rawValue, new.target, new.orderingKey, new.conversationID, new.messageID,
                              new.method, new.url, DeliveryHeader.encode(new.headers), new.body, status.rawValue, now,
-                             gone ? 410 : nil, gone ? goneError : nil, now, now]).first?.int64("id") ?? 0
-        if !gone { try db.notify(wakeChannel) }
+                             gone && new.abortReason == nil ? 410 : nil, error, now, now]).first?.int64("id") ?? 0
+        if status == .pending { try db.notify(wakeChannel) }
         return Delivery(id: id, webhookID: webhookID, kind: new.kind.rawValue, target: new.target,
                         orderingKey: new.orderingKey, conversationID: new.conversationID, messageID: new.messageID,
                         method: new.method, url: new.url, headers: new.headers, body: new.body, status: status, attempts: 0,
-                        nextAttemptAt: now, lastAttemptAt: nil, lastStatus: gone ? 410 : nil, lastError: gone ? goneError : nil,
+                        nextAttemptAt: now, lastAttemptAt: nil, lastStatus: gone && new.abortReason == nil ? 410 : nil, lastError: error,
                         createdAt: now, updatedAt: now, doneAt: nil)
     }
 
     static let goneError = "not attempted: the target answered 410 Gone to an earlier delivery"
+
+    /// What a delivery whose template aborted records instead of being sent.
+    static func abortedError(_ reason: String) -> String {
+        "not sent: its template said abort_message" + (reason.isEmpty ? "" : ": " + reason)
+    }
 
     /// The PostgreSQL notification channel that wakes every gateway's dispatcher when new
     /// deliveries commit (polling covers engines without LISTEN/NOTIFY).

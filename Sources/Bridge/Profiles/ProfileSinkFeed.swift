@@ -197,13 +197,13 @@ public final class ProfileSinkFeed: Sendable {
             eventObjects.append(.object(object))
         }
         guard !attributeObjects.isEmpty || !eventObjects.isEmpty else { return false }
-        let body = sink.adapter.body.render(.object([
+        let body = sink.adapter.body.rendering(.object([
             "attributes": .array(attributeObjects), "events": .array(eventObjects), "users": .array(users),
             "settings": .object(sink.settings.mapValues(TemplateValue.string)),
         ]))
         try Outbox.enqueue(NewDelivery(kind: .profileSink, target: sink.target.id, orderingKey: sink.target.id, method: sink.adapter.method,
                                        url: sink.url, headers: [DeliveryHeader("Content-Type", sink.adapter.contentType)],
-                                       body: Array(body.utf8)), in: db, now: now)
+                                       body: Array(body.output.utf8), abortReason: body.abortReason), in: db, now: now)
         return true
     }
 }
