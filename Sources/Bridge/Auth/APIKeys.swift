@@ -72,10 +72,10 @@ public enum APIKeys {
         guard !scopes.isEmpty else { throw Failure.noScopes }
         let prefix = String(PublicID.make("k").dropFirst(2).prefix(8))
         let secret = "bbk_\(prefix)_" + PublicID.secret()
-        try db.run("""
-            INSERT INTO api_keys (name, prefix, hash, scopes, rate_per_second, created_at) VALUES (?, ?, ?, ?, ?, ?)
+        let insertedKey = try db.scalar("""
+            INSERT INTO api_keys (name, prefix, hash, scopes, rate_per_second, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id
             """, name, prefix, hash(secret), scopesJSON(scopes), ratePerSecond, now)
-        let key = APIKey(id: db.lastInsertRowID, name: name, prefix: prefix, scopes: scopes, ratePerSecond: ratePerSecond,
+        let key = APIKey(id: (insertedKey.int64 ?? 0), name: name, prefix: prefix, scopes: scopes, ratePerSecond: ratePerSecond,
                          createdAt: now)
         return (secret, key)
     }

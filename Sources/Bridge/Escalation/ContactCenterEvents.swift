@@ -98,9 +98,9 @@ public enum ContactCenterEvents {
 
     /// Notes the event in the transcript, carrying its id.
     static func record(_ kind: ContactCenterEvent.Kind, eventID: String, of found: Cases.Found, in db: Database, now: Int64) throws {
-        try Outbound.note(conversationID: found.conversationID, type: "contact_center_event", text: kind.rawValue,
-                          payload: .object(["case_id": .string(found.publicID)]), in: db, now: now)
-        try db.run("UPDATE messages SET dispatch_id = ? WHERE id = ?", eventID, db.lastInsertRowID)
+        let noted = try Outbound.note(conversationID: found.conversationID, type: "contact_center_event", text: kind.rawValue,
+                                      payload: .object(["case_id": .string(found.publicID)]), in: db, now: now)
+        try db.run("UPDATE messages SET dispatch_id = ? WHERE id = ?", eventID, noted)
     }
 
     // MARK: - Steps

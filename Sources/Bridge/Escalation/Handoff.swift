@@ -32,12 +32,12 @@ public enum Handoff {
         let (locale, route) = try routing(conversationID: conversationID, channel: channelID, signal: signal, configuration: configuration, in: db)
         let contactCenter = route.contactCenter.flatMap { configuration.contactCenters[$0] } ?? defaultContactCenter
         let casePublicID = PublicID.make("case")
-        try db.run("""
+        let insertedCase = try db.scalar("""
             INSERT INTO cases (public_id, conversation_id, state, reason, detector, queue, skills, contact_center, opened_at)
-            VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, 'open', ?, ?, ?, ?, ?, ?) RETURNING id
             """, casePublicID, conversationID, signal.reason, signal.detector, route.queue,
             TemplateValue.array(signal.skills.map(TemplateValue.string)).json, contactCenter.id, now)
-        let caseID = db.lastInsertRowID
+        let caseID = (insertedCase.int64 ?? 0)
         try db.run("UPDATE conversations SET case_id = ? WHERE id = ?", caseID, conversationID)
         try ConversationStates.move(conversationID, to: .queued, reason: signal.reason,
                                     details: ["case_id": .string(casePublicID), "detector": .string(signal.detector)], in: db, now: now)

@@ -127,13 +127,13 @@ public enum Ingest {
             """, now, locale, conversation.id)
         let type = !item.media.isEmpty ? "media" : (item["postback"] != nil && item["text"] == nil ? "postback" : "text")
         let publicID = PublicID.make("msg")
-        try db.run("""
+        let insertedMessage = try db.scalar("""
             INSERT INTO messages (public_id, conversation_id, sequence, direction, author_kind, author_id, type, text, payload,
                                   channel, provider_message_id, status, status_at, created_at)
-            VALUES (?, ?, ?, 'inbound', 'user', ?, ?, ?, ?, ?, ?, 'received', ?, ?)
+            VALUES (?, ?, ?, 'inbound', 'user', ?, ?, ?, ?, ?, ?, 'received', ?, ?) RETURNING id
             """, publicID, conversation.id, conversation.sequence, String(userID), type, item["text"] ?? item["postback_title"],
             payload(item).json, channel, providerID, now, now)
-        return StoredMessage(messageID: db.lastInsertRowID, publicID: publicID, conversationID: conversation.id,
+        return StoredMessage(messageID: (insertedMessage.int64 ?? 0), publicID: publicID, conversationID: conversation.id,
                              conversationPublicID: conversation.publicID, userID: userID, sequence: conversation.sequence,
                              state: conversation.state, newIdentity: identity.isNew, nameChanged: identity.nameChanged,
                              newConversation: conversation.isNew)
@@ -166,9 +166,9 @@ public enum Ingest {
             return Identity(id: id, user: user, isNew: false, nameChanged: changed)
         }
         let user = try ProfileDirectory.createDerived(in: db, now: now)
-        try db.run("INSERT INTO identities (user_id, channel, address, display_name, created_at) VALUES (?, ?, ?, ?, ?)",
+        let insertedIdentity = try db.scalar("INSERT INTO identities (user_id, channel, address, display_name, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
                    user, channel, address, displayName, now)
-        return Identity(id: db.lastInsertRowID, user: user, isNew: true, nameChanged: false)
+        return Identity(id: (insertedIdentity.int64 ?? 0), user: user, isNew: true, nameChanged: false)
     }
 
     struct OpenConversation {
@@ -186,11 +186,11 @@ public enum Ingest {
                                     state: row.string("state").flatMap(ConversationState.init(rawValue:)) ?? .bot)
         }
         let publicID = PublicID.make("conv")
-        try db.run("""
+        let insertedConversation = try db.scalar("""
             INSERT INTO conversations (public_id, channel, user_id, identity_id, state, created_at, updated_at)
-            VALUES (?, ?, ?, ?, 'bot', ?, ?)
+            VALUES (?, ?, ?, ?, 'bot', ?, ?) RETURNING id
             """, publicID, channel, userID, identityID, now, now)
-        return OpenConversation(id: db.lastInsertRowID, publicID: publicID, sequence: 1, state: .bot, isNew: true)
+        return OpenConversation(id: (insertedConversation.int64 ?? 0), publicID: publicID, sequence: 1, state: .bot, isNew: true)
     }
 
     /// Applies a provider status to the message it names; false when we do not know the id.

@@ -171,28 +171,29 @@ public enum Outbound {
             payload["suggestions"] = .array(message.suggestions.map { .object(["text": .string($0.text), "postback": .string($0.postback)]) })
         }
         let publicID = PublicID.make("msg")
-        try db.run("""
+        let insertedMessage = try db.scalar("""
             INSERT INTO messages (public_id, conversation_id, sequence, direction, author_kind, author_id, type, text, payload,
                                   channel, status, status_at, error, created_at, dispatch_id)
-            VALUES (?, ?, ?, 'outbound', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, 'outbound', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
             """, publicID, conversationID, sequence, message.author.rawValue, message.authorID, type, text,
             TemplateValue.object(payload).json, channel, status, now, error, now, message.dispatchID)
-        return (db.lastInsertRowID, publicID)
+        return ((insertedMessage.int64 ?? 0), publicID)
     }
 
     /// Records an internal event in the transcript (never sent, never shown to the user): a
     /// handoff request, a state change, a note for agents.
+    @discardableResult
     public static func note(conversationID: Int64, type: String, text: String?, payload: TemplateValue = .object([:]),
-                            in db: Database, now: Int64) throws {
+                            in db: Database, now: Int64) throws -> Int64 {
         guard let sequence = try db.scalar("""
             UPDATE conversations SET next_sequence = next_sequence + 1, updated_at = ?1 WHERE id = ?2 RETURNING next_sequence - 1
             """, now, conversationID).int,
               let channel = try db.scalar("SELECT channel FROM conversations WHERE id = ?", conversationID).string
         else { throw OutboundError.unknownConversation(conversationID) }
-        try db.run("""
+        return try db.scalar("""
             INSERT INTO messages (public_id, conversation_id, sequence, direction, author_kind, type, text, payload, channel, created_at)
-            VALUES (?, ?, ?, 'internal', 'system', ?, ?, ?, ?, ?)
-            """, PublicID.make("msg"), conversationID, sequence, type, text, payload.json, channel, now)
+            VALUES (?, ?, ?, 'internal', 'system', ?, ?, ?, ?, ?) RETURNING id
+            """, PublicID.make("msg"), conversationID, sequence, type, text, payload.json, channel, now).int64 ?? 0
     }
 }
 

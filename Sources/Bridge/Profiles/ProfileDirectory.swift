@@ -50,8 +50,8 @@ public enum ProfileDirectory {
     public static func create(_ key: UsersTrack.UserKey, in db: Database, now: Int64) throws -> Int64 {
         switch key {
         case .externalID(let id):
-            try db.run("INSERT INTO users (external_id, identified, created_at, updated_at) VALUES (?, 1, ?, ?)", id, now, now)
-            return db.lastInsertRowID
+            let insertedUser = try db.scalar("INSERT INTO users (external_id, identified, created_at, updated_at) VALUES (?, 1, ?, ?) RETURNING id", id, now, now)
+            return (insertedUser.int64 ?? 0)
         case .alias(let name, let label):
             let user = try createDerived(in: db, now: now)
             try db.run("INSERT INTO user_aliases (label, name, user_id) VALUES (?, ?, ?)", label, name, user)
@@ -69,8 +69,8 @@ public enum ProfileDirectory {
 
     /// A user known only by what the gateway saw (a channel identity): external id `usr_...`.
     public static func createDerived(in db: Database, now: Int64) throws -> Int64 {
-        try db.run("INSERT INTO users (external_id, identified, created_at, updated_at) VALUES (?, 0, ?, ?)", PublicID.make("usr"), now, now)
-        return db.lastInsertRowID
+        let insertedUser = try db.scalar("INSERT INTO users (external_id, identified, created_at, updated_at) VALUES (?, 0, ?, ?) RETURNING id", PublicID.make("usr"), now, now)
+        return (insertedUser.int64 ?? 0)
     }
 
     /// Gives the user behind an identity (or a derived user id) the business's `externalID`.
