@@ -5,6 +5,7 @@ import HTTPClient
 import Storage
 import Synchronization
 import Testing
+import TestSupport
 
 /// A bot that cannot be reached, through the real binary: the conversation follows the bot's
 /// `unavailable` policy once per outage — a notice in the user's locale after the bot has been
@@ -86,7 +87,7 @@ import Testing
         #expect(condition(), "\(what)")
     }
 
-    @Test func aFailingBotGetsOneNoticeAfterItsDelayAndTheOutageEndsWhenItAnswers() async throws {
+    @Test(arguments: TestBackend.allCases) func aFailingBotGetsOneNoticeAfterItsDelayAndTheOutageEndsWhenItAnswers(_ backend: TestBackend) async throws {
         let fake = Fake()
         fake.statuses.withLock { $0["flaky"] = 500 }
         let (server, fakePort) = try fake.start()
@@ -95,7 +96,7 @@ import Testing
              "bots": [{"id": "flaky", "adapter": "generic", "url": "${FAKE}/bots/flaky", "mode": "sync",
                        "unavailable": {"policy": "notify", "after_seconds": 1}}],
              "channels": [\(Self.channel)]}
-            """, fakePort: fakePort)
+            """, fakePort: fakePort, backend: backend)
 
         try await gateway.inbound("SM_U_1", from: "whatsapp:+34600111222", "hello?")
         try await Self.eventually("the first attempt fails") { fake.botCalls.withLock { $0["flaky"] } == 1 }
@@ -123,7 +124,7 @@ import Testing
         ], "one notice, and the outage mark is cleared (no 'outage' entry)")
     }
 
-    @Test func aDeadDeliveryNotifiesAtOnceInTheDefaultLocaleOrAsksForAHuman() async throws {
+    @Test(arguments: TestBackend.allCases) func aDeadDeliveryNotifiesAtOnceInTheDefaultLocaleOrAsksForAHuman(_ backend: TestBackend) async throws {
         let fake = Fake()
         fake.statuses.withLock { $0["gone"] = 410; $0["down"] = 410 }
         let (server, fakePort) = try fake.start()
@@ -136,7 +137,7 @@ import Testing
                 "unavailable": {"policy": "handoff", "after_seconds": 600}}],
              "channels": [\(Self.channel)],
              "contact_centers": [{"id": "desk", "url": "${FAKE}/cc", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}]}
-            """, fakePort: fakePort)
+            """, fakePort: fakePort, backend: backend)
 
         try await gateway.inbound("SM_D_1", from: "whatsapp:+33600000001", "où est ma commande ?")
         // 410: dead at once, no waiting for after_seconds; fr-CA falls back to prompts/fr.
