@@ -4,7 +4,8 @@ import Foundation
 enum RootCommand {
     static let subcommands: [any Command.Type] = [
         ServeCommand.self, DeliveriesListCommand.self, DeliveriesReplayCommand.self, KeysCreateCommand.self, KeysListCommand.self,
-        KeysRevokeCommand.self, KnowledgeBaseImportCommand.self, KnowledgeBaseSearchCommand.self, VersionCommand.self,
+        KeysRevokeCommand.self, KnowledgeBaseImportCommand.self, KnowledgeBaseSearchCommand.self, MigrateCommand.self,
+        CopyCommand.self, VersionCommand.self,
     ]
 
     static var usage: String { "botbridge <subcommand> [options]" }
