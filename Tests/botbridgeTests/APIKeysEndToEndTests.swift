@@ -12,7 +12,8 @@ import TestSupport
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = try await backend.databaseArgument(directory: directory.path, name: "keys.sqlite")
-        // Created before the gateway ever ran: the database is made on the spot.
+        try await BinaryRunner.prepareForTools(db: database, directory: directory)
+        // Created before the gateway ever ran: the database is made on the spot (SQLite) or migrated just before.
         let slow = try await BinaryRunner.createKey(db: database, directory: directory, scopes: "deliveries.read", rate: "1")
         #expect(slow.hasPrefix("bbk_"))
         let gateway = try BinaryRunner(["serve", "--listen", "127.0.0.1:0", "--db", database], directory: directory)

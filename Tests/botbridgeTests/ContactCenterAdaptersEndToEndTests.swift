@@ -87,7 +87,7 @@ import TestSupport
         try await gateway.inbound("SM_CW_1", from: "whatsapp:+34600111222", "Where is my parcel?", profileName: "Lucía")
         try await gateway.inbound("SM_CW_2", from: "whatsapp:+34600111222", "/agent")
         try await Self.eventually("three handoff requests") { fake.paths.count == 3 }
-        #expect(fake.paths == ["/public/api/v1/inboxes/INBOX_FAKE/contacts",
+        try #require(fake.paths == ["/public/api/v1/inboxes/INBOX_FAKE/contacts",
                                "/public/api/v1/inboxes/INBOX_FAKE/contacts/src-77/conversations",
                                "/public/api/v1/inboxes/INBOX_FAKE/contacts/src-77/conversations/42/messages"])
         let contact = try #require(try JSONSerialization.jsonObject(with: Data(fake.body(0).utf8)) as? [String: Any])
@@ -143,7 +143,7 @@ import TestSupport
         defer { gateway.removeDirectory() }
         try await gateway.inbound("SM_FX_1", from: "whatsapp:+14155550100", "I want to talk to a human", profileName: "Sam")
         try await Self.eventually("four handoff requests") { fake.paths.count == 4 }
-        #expect(fake.paths == ["/v1/Conversations", "/v1/Conversations/CH_FAKE_1/Participants", "/v1/Conversations/CH_FAKE_1/Messages",
+        try #require(fake.paths == ["/v1/Conversations", "/v1/Conversations/CH_FAKE_1/Participants", "/v1/Conversations/CH_FAKE_1/Messages",
                                "/v1/Interactions"])
         let interaction = Dictionary(uniqueKeysWithValues: fake.body(3).split(separator: "&").map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? "" }

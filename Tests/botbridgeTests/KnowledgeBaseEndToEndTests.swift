@@ -12,6 +12,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(at: directory) }
         let sample = BinaryRunner.repositoryRoot.appendingPathComponent("examples/kb").path
         let database = try await backend.databaseArgument(directory: directory.path, name: "kb.sqlite")
+        try await BinaryRunner.prepareForTools(db: database, directory: directory)
 
         let (status, out, _) = try await BinaryRunner.run(["kb", "import", sample, "--db", database], directory: directory)
         #expect(status == 0)

@@ -12,6 +12,7 @@ import TestSupport
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = try await backend.databaseArgument(directory: directory.path, name: "u.sqlite")
+        try await BinaryRunner.prepareForTools(db: database, directory: directory)
         let key = try await BinaryRunner.createKey(db: database, directory: directory, scopes: "users.track,users.read")
         let readOnly = try await BinaryRunner.createKey(db: database, directory: directory, scopes: "users.read")
         let gateway = try BinaryRunner(["serve", "--listen", "127.0.0.1:0", "--db", database, "--home", BinaryRunner.repositoryRoot.path],
