@@ -104,7 +104,6 @@ struct GatewayUnderTest {
     }
 
     func removeDirectory() {
-        if ProcessInfo.processInfo.environment["E2E_DEBUG"] != nil { print("=== gateway stderr\n" + runner.stderr) }
         try? FileManager.default.removeItem(at: directory)
     }
 }
