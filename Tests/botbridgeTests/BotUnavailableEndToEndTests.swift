@@ -87,7 +87,8 @@ import TestSupport
         #expect(condition(), "\(what)")
     }
 
-    @Test(arguments: TestBackend.allCases) func aFailingBotGetsOneNoticeAfterItsDelayAndTheOutageEndsWhenItAnswers(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func aFailingBotGetsOneNoticeAfterItsDelayAndTheOutageEndsWhenItAnswers(_ backend: TestBackend) async throws {
         let fake = Fake()
         fake.statuses.withLock { $0["flaky"] = 500 }
         let (server, fakePort) = try fake.start()
@@ -124,7 +125,8 @@ import TestSupport
         ], "one notice, and the outage mark is cleared (no 'outage' entry)")
     }
 
-    @Test(arguments: TestBackend.allCases) func aDeadDeliveryNotifiesAtOnceInTheDefaultLocaleOrAsksForAHuman(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func aDeadDeliveryNotifiesAtOnceInTheDefaultLocaleOrAsksForAHuman(_ backend: TestBackend) async throws {
         let fake = Fake()
         fake.statuses.withLock { $0["gone"] = 410; $0["down"] = 410 }
         let (server, fakePort) = try fake.start()
@@ -163,6 +165,7 @@ import TestSupport
         #expect(handedOff.last == "outage")
     }
 
+    /// Configuration errors, refused before the database is opened: no backend to vary.
     @Test func badPoliciesAreConfigurationErrors() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-outage-config-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

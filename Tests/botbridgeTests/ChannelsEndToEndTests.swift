@@ -36,7 +36,8 @@ import TestSupport
          ("Body", text), ("ProfileName", "Ana"), ("WaId", "34600111222"), ("NumMedia", "0")]
     }
 
-    @Test(arguments: TestBackend.allCases) func signedTwilioWebhooksAreStoredOnceAndReachTheBot(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func signedTwilioWebhooksAreStoredOnceAndReachTheBot(_ backend: TestBackend) async throws {
         let log = BotLog()
         var router = Router()
         router.post("/bot") { request, _ in
@@ -173,6 +174,7 @@ import TestSupport
         #expect(messages == ["inbound:received:SM_E2E_1", "outbound:delivered:SM_OUT_E2E"])
     }
 
+    /// Refused before the database is opened: no backend to vary.
     @Test func aMissingEnvironmentVariableIsAConfigurationError() async throws {
         let (status, _, err) = try await BinaryRunner.run(
             ["serve", "--config", BinaryRunner.repositoryRoot.appendingPathComponent("examples/twilio-whatsapp.json").path,

@@ -146,7 +146,8 @@ enum ClosedPortFinder {
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = try await backend.databaseArgument(directory: directory.path, name: "future.sqlite")
         let future = BridgeSchema.migrations + [Migration(version: 999, name: "from the future", sql: "CREATE TABLE future (id INTEGER)")]
-        await (try await DatabasePool.open(DatabaseConfiguration(location: try DatabaseConfiguration.Location(database), migrations: future))).close()
+        let location = try DatabaseConfiguration.Location(database)
+        await (try await DatabasePool.open(DatabaseConfiguration(location: location, migrations: future))).close()
 
         let (status, out, err) = try await BinaryRunner.run(["serve", "--listen", "127.0.0.1:0", "--db", database], directory: directory)
         #expect(status == 1)

@@ -90,7 +90,8 @@ import TestSupport
         #expect(condition(), "\(what)")
     }
 
-    @Test(arguments: TestBackend.allCases) func aFrenchUserAsksForAnAdvisorAndComesBackToTheBot(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func aFrenchUserAsksForAnAdvisorAndComesBackToTheBot(_ backend: TestBackend) async throws {
         let fake = Fake()
         let (server, fakePort) = try fake.start()
         let gateway = try await GatewayUnderTest.start(config: Self.config(faq: true), fakePort: fakePort, backend: backend)
@@ -226,11 +227,13 @@ import TestSupport
         await server.shutdown()
     }
 
-    @Test(arguments: TestBackend.allCases) func noAgentInTimeSendsTheNoticeAndGivesTheConversationBackToTheBot(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func noAgentInTimeSendsTheNoticeAndGivesTheConversationBackToTheBot(_ backend: TestBackend) async throws {
         let fake = Fake()
         let (server, fakePort) = try fake.start()
         let gateway = try await GatewayUnderTest.start(
-            config: Self.config(centerExtra: #", "no_agent_after_seconds": 1, "no_agent_fallback": "bot""#), fakePort: fakePort, backend: backend)
+            config: Self.config(centerExtra: #", "no_agent_after_seconds": 1, "no_agent_fallback": "bot""#), fakePort: fakePort,
+            backend: backend)
         defer { gateway.removeDirectory() }
         func inbound(_ sid: String, _ text: String) async throws {
             try await gateway.inbound(sid, from: "whatsapp:+33600000010", text)
@@ -293,6 +296,7 @@ import TestSupport
         await server.shutdown()
     }
 
+    /// Configuration errors, refused before anything is stored: no backend to vary.
     @Test func builtInPartsRefuseBadConfiguration() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-builtin-config-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -352,7 +356,8 @@ import TestSupport
 
     /// A bot with `"standby": true` still hears the user while an agent has the conversation
     /// (marked standby), and nothing it answers then reaches the user.
-    @Test(arguments: TestBackend.allCases) func aStandbyBotListensWhilePeopleHoldTheConversation(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func aStandbyBotListensWhilePeopleHoldTheConversation(_ backend: TestBackend) async throws {
         let fake = Fake()
         let (server, fakePort) = try fake.start()
         let gateway = try await GatewayUnderTest.start(config: Self.config(botExtra: #", "standby": true"#), fakePort: fakePort, backend: backend)

@@ -35,7 +35,8 @@ import TestSupport
      ]}
     """#
 
-    @Test(arguments: TestBackend.allCases) func signedPayloadsFromThreeProvidersAreStoredOnce(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func signedPayloadsFromThreeProvidersAreStoredOnce(_ backend: TestBackend) async throws {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-home-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: home.appendingPathComponent("adapters"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: home) }

@@ -68,7 +68,8 @@ import TestSupport
         return file
     }
 
-    @Test(arguments: TestBackend.allCases) func chatEnrichesTheProfileAndBrazeGetsEachChangeOnce(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func chatEnrichesTheProfileAndBrazeGetsEachChangeOnce(_ backend: TestBackend) async throws {
         let braze = FakeBraze()
         let (server, fakePort) = try braze.start()
         let fake = "http://127.0.0.1:\(fakePort)"

@@ -32,7 +32,8 @@ import TestSupport
         #expect(server.stderr.contains(#""signal":"SIGTERM""#))
     }
 
-    @Test(arguments: TestBackend.allCases) func sigintWhileARequestIsInFlightFinishesItAndExitsZero(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func sigintWhileARequestIsInFlightFinishesItAndExitsZero(_ backend: TestBackend) async throws {
         let server = try BinaryRunner(["serve", "--listen", "127.0.0.1:0", "--echo"] + (try await backend.scratchDatabaseArguments()))
         let port = try await server.waitForListeningPort()
         let client = HTTPClient()

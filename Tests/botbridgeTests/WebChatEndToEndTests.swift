@@ -76,7 +76,8 @@ import TestSupport
         return Gateway(runner: runner, port: try await runner.waitForListeningPort(), directory: directory, database: database)
     }
 
-    @Test(arguments: TestBackend.allCases) func aSessionPostsReadsAndNeverSeesAnotherUsersMessages(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func aSessionPostsReadsAndNeverSeesAnotherUsersMessages(_ backend: TestBackend) async throws {
         let received = Mutex<[String]>([])
         var router = Router()
         router.post("/bot") { request, _ in
@@ -163,7 +164,8 @@ import TestSupport
         #expect(statuses == ["inbound:received", "inbound:received", "outbound:delivered", "inbound:received"])
     }
 
-    @Test(arguments: TestBackend.allCases) func badSessionsAndBodiesAreRefusedAndNothingIsStored(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func badSessionsAndBodiesAreRefusedAndNothingIsStored(_ backend: TestBackend) async throws {
         let gateway = try await Self.start(backend)
         defer { try? FileManager.default.removeItem(at: gateway.directory) }
         let ana = try await gateway.session()
@@ -227,7 +229,8 @@ import TestSupport
     /// the FAQ bot from the sample knowledge base (imported at start-up), "agent" hands off to the
     /// built-in log contact center and the user gets the handoff notice. On PostgreSQL, only `--db`
     /// is given; on SQLite not even that: the file appears in the working directory.
-    @Test(arguments: TestBackend.allCases) func serveWithoutConfigurationRunsTheEmbeddedDefault(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.allCases)
+    func serveWithoutConfigurationRunsTheEmbeddedDefault(_ backend: TestBackend) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-embedded-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
