@@ -163,6 +163,15 @@ final class BinaryRunner: @unchecked Sendable {
         return out.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Makes a fresh database ready for tools (`keys`, `kb`) run before any gateway: nothing to do
+    /// on SQLite, where a tool creates the file; `botbridge migrate` on PostgreSQL, which tools
+    /// never migrate (a newer tool must not change the schema under an older running gateway).
+    static func prepareForTools(db: String, directory: URL) async throws {
+        guard db.hasPrefix("postgres://") || db.hasPrefix("postgresql://") else { return }
+        let (status, _, err) = try await run(["migrate", "--db", db], directory: directory)
+        guard status == 0 else { throw RunnerError.exited(err) }
+    }
+
     /// Runs to completion and returns status, stdout, stderr.
     static func run(_ arguments: [String], directory: URL? = nil, environment: [String: String] = [:]) async throws -> (Int32, String, String) {
         let runner = try BinaryRunner(arguments, directory: directory, environment: environment)

@@ -6,6 +6,7 @@ import Signing
 import Storage
 import Synchronization
 import Testing
+import TestSupport
 
 /// Twilio WhatsApp messages through the real binary to real local bots — one answering as
 /// Rasa's REST channel, one as an OpenAI-compatible chat-completions endpoint — chosen by
@@ -73,14 +74,17 @@ import Testing
         #expect(condition(), "\(what)")
     }
 
-    @Test func keywordRoutedMessagesReachTheirBotsAndSyncRepliesGoOutInOrder() async throws {
+    @Test(arguments: TestBackend.allCases)
+    func keywordRoutedMessagesReachTheirBotsAndSyncRepliesGoOutInOrder(_ backend: TestBackend) async throws {
         let log = Log()
         let (fake, fakePort) = try Self.fakeServer(log)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-bots-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try Data(Self.config.utf8).write(to: directory.appendingPathComponent("botbridge.json"))
-        let gateway = try BinaryRunner(["serve", "--config", "botbridge.json", "--home", BinaryRunner.repositoryRoot.path, "--listen", "127.0.0.1:0"],
+        let database = try await backend.databaseArgument(directory: directory.path)
+        let gateway = try BinaryRunner(["serve", "--config", "botbridge.json", "--home", BinaryRunner.repositoryRoot.path, "--listen", "127.0.0.1:0",
+                                        "--db", database],
                                        directory: directory,
                                        environment: ["FAKE": "http://127.0.0.1:\(fakePort)", "BOT_SECRET": Self.botSecret])
         let port = try await gateway.waitForListeningPort()
@@ -134,8 +138,7 @@ import Testing
         await client.shutdown()
         await fake.shutdown()
 
-        let pool = try await DatabasePool.open(DatabaseConfiguration(path: directory.appendingPathComponent("botbridge.sqlite").path,
-                                                                     migrations: BridgeSchema.migrations))
+        let pool = try await GatewayUnderTest.openDatabase(database, in: directory)
         let transcript = try await pool.read { db in
             try db.query("SELECT direction, author_kind, author_id, text, payload FROM messages ORDER BY sequence").map {
                 "\($0.string("direction")!)/\($0.string("author_kind")!)/\($0.string("author_id") ?? "-"): \($0.string("text") ?? "")"

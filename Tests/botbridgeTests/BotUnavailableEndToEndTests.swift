@@ -5,6 +5,7 @@ import HTTPClient
 import Storage
 import Synchronization
 import Testing
+import TestSupport
 
 /// A bot that cannot be reached, through the real binary: the conversation follows the bot's
 /// `unavailable` policy once per outage — a notice in the user's locale after the bot has been
@@ -86,7 +87,8 @@ import Testing
         #expect(condition(), "\(what)")
     }
 
-    @Test func aFailingBotGetsOneNoticeAfterItsDelayAndTheOutageEndsWhenItAnswers() async throws {
+    @Test(arguments: TestBackend.allCases)
+    func aFailingBotGetsOneNoticeAfterItsDelayAndTheOutageEndsWhenItAnswers(_ backend: TestBackend) async throws {
         let fake = Fake()
         fake.statuses.withLock { $0["flaky"] = 500 }
         let (server, fakePort) = try fake.start()
@@ -95,7 +97,7 @@ import Testing
              "bots": [{"id": "flaky", "adapter": "generic", "url": "${FAKE}/bots/flaky", "mode": "sync",
                        "unavailable": {"policy": "notify", "after_seconds": 3}}],
              "channels": [\(Self.channel)]}
-            """, fakePort: fakePort)
+            """, fakePort: fakePort, backend: backend)
 
         // after_seconds 3: long enough that "no notice yet" right after the first failure holds
         // on a loaded machine, short of the retry 5 s after it.
@@ -125,7 +127,8 @@ import Testing
         ], "one notice, and the outage mark is cleared (no 'outage' entry)")
     }
 
-    @Test func aDeadDeliveryNotifiesAtOnceInTheDefaultLocaleOrAsksForAHuman() async throws {
+    @Test(arguments: TestBackend.allCases)
+    func aDeadDeliveryNotifiesAtOnceInTheDefaultLocaleOrAsksForAHuman(_ backend: TestBackend) async throws {
         let fake = Fake()
         fake.statuses.withLock { $0["gone"] = 410; $0["down"] = 410 }
         let (server, fakePort) = try fake.start()
@@ -138,7 +141,7 @@ import Testing
                 "unavailable": {"policy": "handoff", "after_seconds": 600}}],
              "channels": [\(Self.channel)],
              "contact_centers": [{"id": "desk", "url": "${FAKE}/cc", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}]}
-            """, fakePort: fakePort)
+            """, fakePort: fakePort, backend: backend)
 
         try await gateway.inbound("SM_D_1", from: "whatsapp:+33600000001", "où est ma commande ?")
         // 410: dead at once, no waiting for after_seconds; fr-CA falls back to prompts/fr.
@@ -164,6 +167,7 @@ import Testing
         #expect(handedOff.last == "outage")
     }
 
+    /// Configuration errors, refused before the database is opened: no backend to vary.
     @Test func badPoliciesAreConfigurationErrors() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-outage-config-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -5,12 +5,13 @@ import HTTPClient
 import Signing
 import Synchronization
 import Testing
+import TestSupport
 
 /// The seed pattern on `examples/braze-pattern.json` as it is: a WhatsApp message reaches a
 /// silent bot with Braze's webhook body; the bot answers later with the exact curl body of
 /// Braze's WhatsApp recipe to `/campaigns/trigger/send`; the reply leaves through Twilio.
 @Suite struct BrazePatternEndToEndTests {
-    @Test func aSilentBotAnswersThroughCampaignTriggerSend() async throws {
+    @Test(arguments: TestBackend.allCases) func aSilentBotAnswersThroughCampaignTriggerSend(_ backend: TestBackend) async throws {
         let webhooks = Mutex<[HTTPRequest]>([])
         let sends = Mutex<[String]>([])
         var router = Router()
@@ -29,9 +30,10 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-braze-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try await backend.databaseArgument(directory: directory.path, name: "braze.sqlite")
         let gateway = try BinaryRunner(
             ["serve", "--config", BinaryRunner.repositoryRoot.appendingPathComponent("examples/braze-pattern.json").path,
-             "--home", BinaryRunner.repositoryRoot.path, "--db", "braze.sqlite", "--listen", "127.0.0.1:0"],
+             "--home", BinaryRunner.repositoryRoot.path, "--db", database, "--listen", "127.0.0.1:0"],
             directory: directory,
             environment: ["BOTBRIDGE_PUBLIC_URL": ChannelsEndToEndTests.publicURL, "BOT_URL": "http://127.0.0.1:\(fakePort)/bot",
                           "BOT_SIGNING_SECRET": ChannelsEndToEndTests.botSecret, "TWILIO_ACCOUNT_SID": "AC_FAKE",
@@ -40,8 +42,8 @@ import Testing
         let port = try await gateway.waitForListeningPort()
         let base = "http://127.0.0.1:\(port)"
         let client = HTTPClient()
-        let key = try await BinaryRunner.createKey(db: "braze.sqlite", directory: directory, scopes: "campaigns.trigger.send,conversations.read")
-        let weak = try await BinaryRunner.createKey(db: "braze.sqlite", directory: directory, scopes: "messages.send")
+        let key = try await BinaryRunner.createKey(db: database, directory: directory, scopes: "campaigns.trigger.send,conversations.read")
+        let weak = try await BinaryRunner.createKey(db: database, directory: directory, scopes: "messages.send")
 
         let form = ChannelsEndToEndTests.inbound("SM_BZ_1", text: "¿Dónde está mi pedido \"123\"?")
         let signature = ChannelsEndToEndTests.twilioSignature(url: ChannelsEndToEndTests.publicURL + "/channels/wa/webhook", form: form)
@@ -115,7 +117,7 @@ import Testing
 
         // A key limited to 1 request/s (2 s of burst): the third call at once is 429 in Braze's
         // shape, with Retry-After and the rate headers, and sends nothing.
-        let slow = try await BinaryRunner.createKey(db: "braze.sqlite", directory: directory, scopes: "campaigns.trigger.send", rate: "1")
+        let slow = try await BinaryRunner.createKey(db: database, directory: directory, scopes: "campaigns.trigger.send", rate: "1")
         let noRecipients = #"{"campaign_id": "bot-reply", "recipients": [{"external_user_id": "nobody-here"}]}"#
         #expect(try await trigger(noRecipients, key: slow).status == 201)
         #expect(try await trigger(noRecipients, key: slow).status == 201)

@@ -6,6 +6,7 @@ import Signing
 import Storage
 import Synchronization
 import Testing
+import TestSupport
 
 /// A real gateway running `examples/twilio-whatsapp.json` as it is, fed signed Twilio webhooks;
 /// the bot is our own HTTP server on a loopback port.
@@ -35,7 +36,8 @@ import Testing
          ("Body", text), ("ProfileName", "Ana"), ("WaId", "34600111222"), ("NumMedia", "0")]
     }
 
-    @Test func signedTwilioWebhooksAreStoredOnceAndReachTheBot() async throws {
+    @Test(arguments: TestBackend.allCases)
+    func signedTwilioWebhooksAreStoredOnceAndReachTheBot(_ backend: TestBackend) async throws {
         let log = BotLog()
         var router = Router()
         router.post("/bot") { request, _ in
@@ -58,10 +60,11 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-channels-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try await backend.databaseArgument(directory: directory.path, name: "channels.sqlite")
 
         let gateway = try BinaryRunner(
             ["serve", "--config", BinaryRunner.repositoryRoot.appendingPathComponent("examples/twilio-whatsapp.json").path,
-             "--home", BinaryRunner.repositoryRoot.path, "--db", "channels.sqlite", "--listen", "127.0.0.1:0"],
+             "--home", BinaryRunner.repositoryRoot.path, "--db", database, "--listen", "127.0.0.1:0"],
             directory: directory,
             environment: ["BOTBRIDGE_PUBLIC_URL": Self.publicURL, "BOT_URL": "http://127.0.0.1:\(botPort)/bot",
                           "BOT_SIGNING_SECRET": Self.botSecret, "TWILIO_ACCOUNT_SID": "AC_FAKE", "TWILIO_AUTH_TOKEN": Self.authToken,
@@ -114,7 +117,7 @@ import Testing
         // The bot answers into the conversation; the reply reaches "Twilio" with its auth and form.
         let conversation = try #require(body["conversation_id"] as? String)
         let base = "http://127.0.0.1:\(port)"
-        let key = try await BinaryRunner.createKey(db: "channels.sqlite", directory: directory, scopes: "messages.send")
+        let key = try await BinaryRunner.createKey(db: database, directory: directory, scopes: "messages.send")
         func reply(_ json: String, to id: String = conversation, contentType: String = "application/json") async throws -> HTTPClientResponse {
             try await client.send(HTTPClientRequest(method: "POST", url: base + "/v1/conversations/\(id)/messages",
                                                     headers: [("Content-Type", contentType), ("Authorization", "Bearer \(key)")], body: Array(json.utf8)))
@@ -138,7 +141,7 @@ import Testing
         // The CLI sees the bot delivery and the channel delivery, both done.
         var deliveries: [[String: Any]] = []
         for _ in 0..<200 {
-            let (_, listing, _) = try await BinaryRunner.run(["deliveries", "list", "--db", "channels.sqlite", "--json"], directory: directory)
+            let (_, listing, _) = try await BinaryRunner.run(["deliveries", "list", "--db", database, "--json"], directory: directory)
             deliveries = (try? JSONSerialization.jsonObject(with: Data(listing.utf8)) as? [[String: Any]]) ?? []
             if deliveries.count == 2, deliveries.allSatisfy({ $0["status"] as? String == "done" }) { break }
             try await Task.sleep(for: .milliseconds(20))
@@ -161,8 +164,7 @@ import Testing
         await client.shutdown()
         await bot.shutdown()
 
-        let pool = try await DatabasePool.open(DatabaseConfiguration(path: directory.appendingPathComponent("channels.sqlite").path,
-                                                                     migrations: BridgeSchema.migrations))
+        let pool = try await GatewayUnderTest.openDatabase(database, in: directory)
         let messages = try await pool.read { db in
             try db.query("SELECT direction, status, provider_message_id FROM messages ORDER BY sequence").map {
                 "\($0.string("direction")!):\($0.string("status")!):\($0.string("provider_message_id") ?? "-")"
@@ -172,6 +174,7 @@ import Testing
         #expect(messages == ["inbound:received:SM_E2E_1", "outbound:delivered:SM_OUT_E2E"])
     }
 
+    /// Refused before the database is opened: no backend to vary.
     @Test func aMissingEnvironmentVariableIsAConfigurationError() async throws {
         let (status, _, err) = try await BinaryRunner.run(
             ["serve", "--config", BinaryRunner.repositoryRoot.appendingPathComponent("examples/twilio-whatsapp.json").path,

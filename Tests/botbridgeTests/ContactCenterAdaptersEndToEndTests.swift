@@ -5,6 +5,7 @@ import HTTPClient
 import Signing
 import Synchronization
 import Testing
+import TestSupport
 
 /// The shipped contact-center adapters against a local server speaking each API's shapes, through
 /// the real binary: the handoff's requests in order (values from one answer filled into the next
@@ -74,19 +75,19 @@ import Testing
                                                         headers: headers.map { (name: $0.0, value: $0.1) }, body: Array(body.utf8)))
     }
 
-    @Test func chatwoot() async throws {
+    @Test(arguments: TestBackend.allCases) func chatwoot(_ backend: TestBackend) async throws {
         let fake = Fake()
         let (server, fakePort) = try fake.start()
         let secret = "fake_chatwoot_webhook_secret"
         let gateway = try await GatewayUnderTest.start(config: Self.config(center: """
             {"id": "cw", "adapter": "chatwoot", "url": "${FAKE}", "secret": "\(secret)", "headers": {"api_access_token": "fake_token"},
              "settings": {"inbox_identifier": "INBOX_FAKE"}}
-            """), fakePort: fakePort)
+            """), fakePort: fakePort, backend: backend)
         defer { gateway.removeDirectory() }
         try await gateway.inbound("SM_CW_1", from: "whatsapp:+34600111222", "Where is my parcel?", profileName: "Lucía")
         try await gateway.inbound("SM_CW_2", from: "whatsapp:+34600111222", "/agent")
         try await Self.eventually("three handoff requests") { fake.paths.count == 3 }
-        #expect(fake.paths == ["/public/api/v1/inboxes/INBOX_FAKE/contacts",
+        try #require(fake.paths == ["/public/api/v1/inboxes/INBOX_FAKE/contacts",
                                "/public/api/v1/inboxes/INBOX_FAKE/contacts/src-77/conversations",
                                "/public/api/v1/inboxes/INBOX_FAKE/contacts/src-77/conversations/42/messages"])
         let contact = try #require(try JSONSerialization.jsonObject(with: Data(fake.body(0).utf8)) as? [String: Any])
@@ -131,18 +132,18 @@ import Testing
         await server.shutdown()
     }
 
-    @Test func twilioFlex() async throws {
+    @Test(arguments: TestBackend.allCases) func twilioFlex(_ backend: TestBackend) async throws {
         let fake = Fake()
         let (server, fakePort) = try fake.start()
         let gateway = try await GatewayUnderTest.start(config: Self.config(center: """
             {"id": "flex", "adapter": "twilio-flex", "url": "${FAKE}", "secret": "fake_twilio_auth_token_0000",
              "headers": {"Authorization": "Basic QUNfRkFLRTpmYWtl"},
              "settings": {"workspace_sid": "WS_FAKE", "workflow_sid": "WW_FAKE", "conversations_url": "${FAKE}"}}
-            """), fakePort: fakePort)
+            """), fakePort: fakePort, backend: backend)
         defer { gateway.removeDirectory() }
         try await gateway.inbound("SM_FX_1", from: "whatsapp:+14155550100", "I want to talk to a human", profileName: "Sam")
         try await Self.eventually("four handoff requests") { fake.paths.count == 4 }
-        #expect(fake.paths == ["/v1/Conversations", "/v1/Conversations/CH_FAKE_1/Participants", "/v1/Conversations/CH_FAKE_1/Messages",
+        try #require(fake.paths == ["/v1/Conversations", "/v1/Conversations/CH_FAKE_1/Participants", "/v1/Conversations/CH_FAKE_1/Messages",
                                "/v1/Interactions"])
         let interaction = Dictionary(uniqueKeysWithValues: fake.body(3).split(separator: "&").map { pair in
             let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? "" }
@@ -191,13 +192,13 @@ import Testing
         await server.shutdown()
     }
 
-    @Test func botFrameworkHandoff() async throws {
+    @Test(arguments: TestBackend.allCases) func botFrameworkHandoff(_ backend: TestBackend) async throws {
         let fake = Fake()
         let (server, fakePort) = try fake.start()
         let token = "fake_hub_token_for_events"
         let gateway = try await GatewayUnderTest.start(config: Self.config(center: """
             {"id": "hub", "adapter": "botframework-handoff", "url": "${FAKE}", "secret": "\(token)"}
-            """), fakePort: fakePort)
+            """), fakePort: fakePort, backend: backend)
         defer { gateway.removeDirectory() }
         try await gateway.inbound("SM_BF_1", from: "whatsapp:+447700900555", "My refund is late")
         try await gateway.inbound("SM_BF_2", from: "whatsapp:+447700900555", "/helpme")

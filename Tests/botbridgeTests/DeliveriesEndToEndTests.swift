@@ -3,22 +3,24 @@ import Foundation
 import HTTPClient
 import Storage
 import Testing
+import TestSupport
 
 /// The operator surface over the outbox, on a real gateway process and its database file.
 @Suite struct DeliveriesEndToEndTests {
-    @Test func failingDeliveryIsVisibleThroughAPIAndCLI() async throws {
+    @Test(arguments: TestBackend.allCases) func failingDeliveryIsVisibleThroughAPIAndCLI(_ backend: TestBackend) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-ops-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try await backend.databaseArgument(directory: directory.path, name: "ops.sqlite")
         // Nothing listens on the target port: every attempt is refused.
-        let server = try BinaryRunner(["serve", "--listen", "127.0.0.1:0", "--db", "ops.sqlite",
+        let server = try BinaryRunner(["serve", "--listen", "127.0.0.1:0", "--db", database,
                                        "--dev-outbox-url", "http://127.0.0.1:\(ClosedPortFinder.port())/hook"], directory: directory)
         let port = try await server.waitForListeningPort()
         let client = HTTPClient()
         defer { Task { await client.shutdown() } }
         let base = "http://127.0.0.1:\(port)"
-        let operatorKey = try await BinaryRunner.createKey(db: "ops.sqlite", directory: directory, scopes: "deliveries.read,deliveries.write")
-        let readOnlyKey = try await BinaryRunner.createKey(db: "ops.sqlite", directory: directory, scopes: "deliveries.read")
+        let operatorKey = try await BinaryRunner.createKey(db: database, directory: directory, scopes: "deliveries.read,deliveries.write")
+        let readOnlyKey = try await BinaryRunner.createKey(db: database, directory: directory, scopes: "deliveries.read")
         func get(_ path: String, key: String? = operatorKey) async throws -> HTTPClientResponse {
             try await client.send(HTTPClientRequest(url: base + path, headers: key.map { [("Authorization", "Bearer \($0)")] } ?? []))
         }
@@ -68,11 +70,11 @@ import Testing
         #expect(metrics.contains(#"botbridge_outbox_deliveries{status="pending"} 1"#))
 
         // The CLI reads the same file while the gateway runs.
-        let (status, out, _) = try await BinaryRunner.run(["deliveries", "list", "--db", "ops.sqlite", "--status", "pending"], directory: directory)
+        let (status, out, _) = try await BinaryRunner.run(["deliveries", "list", "--db", database, "--status", "pending"], directory: directory)
         #expect(status == 0)
         #expect(out.contains("pending"))
         #expect(out.contains("connection refused"))
-        let (replayStatus, _, replayError) = try await BinaryRunner.run(["deliveries", "replay", "1", "--db", "ops.sqlite"], directory: directory)
+        let (replayStatus, _, replayError) = try await BinaryRunner.run(["deliveries", "replay", "1", "--db", database], directory: directory)
         #expect(replayStatus == 1)
         #expect(replayError.contains("only dead or done deliveries can be replayed"))
 
@@ -93,6 +95,8 @@ import Testing
         #expect(err.contains(message))
     }
 
+    /// SQLite only: the lock file that keeps a second gateway off one SQLite file (any number of
+    /// gateways share a PostgreSQL database: ScaleOutEndToEndTests).
     @Test func aSecondGatewayOnTheSameDatabaseIsRefused() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-lock-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -106,6 +110,7 @@ import Testing
         #expect(try await first.waitForExit() == 0)
     }
 
+    /// SQLite only: a file that is not there (a PostgreSQL URL names a server, not a file to create).
     @Test func listingWithoutADatabaseSaysSo() async throws {
         let (status, _, err) = try await BinaryRunner.run(["deliveries", "list", "--db", "absent.sqlite"])
         #expect(status == 1)
@@ -135,15 +140,16 @@ enum ClosedPortFinder {
 
 /// A database from a newer botbridge is refused before anything listens.
 @Suite struct DatabaseVersionEndToEndTests {
-    @Test func serveRefusesADatabaseWrittenByANewerBinary() async throws {
+    @Test(arguments: TestBackend.allCases) func serveRefusesADatabaseWrittenByANewerBinary(_ backend: TestBackend) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-newer-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("future.sqlite").path
+        let database = try await backend.databaseArgument(directory: directory.path, name: "future.sqlite")
         let future = BridgeSchema.migrations + [Migration(version: 999, name: "from the future", sql: "CREATE TABLE future (id INTEGER)")]
-        await (try await DatabasePool.open(DatabaseConfiguration(path: path, migrations: future))).close()
+        let location = try DatabaseConfiguration.Location(database)
+        await (try await DatabasePool.open(DatabaseConfiguration(location: location, migrations: future))).close()
 
-        let (status, out, err) = try await BinaryRunner.run(["serve", "--listen", "127.0.0.1:0", "--db", "future.sqlite"], directory: directory)
+        let (status, out, err) = try await BinaryRunner.run(["serve", "--listen", "127.0.0.1:0", "--db", database], directory: directory)
         #expect(status == 1)
         #expect(!out.contains("listening"))
         #expect(err.contains("schema version 999, written by a newer botbridge"))

@@ -3,6 +3,7 @@ import Foundation
 import HTTPClient
 import Storage
 import Testing
+import TestSupport
 
 /// The real binary serving a configuration (with `${FAKE}` pointing at a test's local server)
 /// in a fresh directory, with a Twilio channel `wa` whose webhooks it can sign and post.
@@ -18,22 +19,26 @@ struct GatewayUnderTest {
     var environment: [String: String] = [:]
 
     /// `prepare` runs in the directory before the gateway starts (importing a knowledge base...).
-    /// `database` is what `--db` gets: the SQLite file in the directory, or a PostgreSQL URL.
-    static func start(config: String, fakePort: Int, database: String = "botbridge.sqlite",
+    /// `database` is what `--db` gets (a PostgreSQL URL shared by several gateways); without it, a
+    /// fresh database of `backend`: the file `botbridge.sqlite` in the directory, or a new
+    /// PostgreSQL database.
+    static func start(config: String, fakePort: Int, backend: TestBackend = .sqlite, database: String? = nil,
                       prepare: (URL) async throws -> Void = { _ in }) async throws -> GatewayUnderTest {
-        try await start(configFile: nil, config: config, fakePort: fakePort, database: database, prepare: prepare)
+        try await start(configFile: nil, config: config, fakePort: fakePort, backend: backend, database: database, prepare: prepare)
     }
 
     /// A configuration file as it is (an example), with `environment` for its `${VARS}`.
-    static func start(configFile: String, fakePort: Int, environment: [String: String]) async throws -> GatewayUnderTest {
-        try await start(configFile: configFile, config: nil, fakePort: fakePort, environment: environment)
+    static func start(configFile: String, fakePort: Int, environment: [String: String],
+                      backend: TestBackend = .sqlite) async throws -> GatewayUnderTest {
+        try await start(configFile: configFile, config: nil, fakePort: fakePort, environment: environment, backend: backend)
     }
 
     private static func start(configFile: String?, config: String?, fakePort: Int, environment: [String: String] = [:],
-                              database: String = "botbridge.sqlite",
+                              backend: TestBackend, database: String? = nil,
                               prepare: (URL) async throws -> Void = { _ in }) async throws -> GatewayUnderTest {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-gateway-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let database = if let database { database } else { try await backend.databaseArgument(directory: directory.path) }
         if let config { try Data(config.utf8).write(to: directory.appendingPathComponent("botbridge.json")) }
         try await prepare(directory)
         let arguments = ["serve", "--config", configFile ?? "botbridge.json", "--home", BinaryRunner.repositoryRoot.path,
@@ -73,11 +78,28 @@ struct GatewayUnderTest {
         await client.shutdown()
     }
 
+    /// What `--db` got: the SQLite file or the PostgreSQL URL.
+    var database: String { arguments[arguments.firstIndex(of: "--db")! + 1] }
+
+    /// An API key on the gateway's database, made with `botbridge keys create`.
+    func createKey(scopes: String, rate: String? = nil) async throws -> String {
+        try await BinaryRunner.createKey(db: database, directory: directory, scopes: scopes, rate: rate)
+    }
+
     /// The gateway's database, for reading after `stop()`.
     func openDatabase() async throws -> DatabasePool {
-        let database = arguments[arguments.firstIndex(of: "--db")! + 1]
-        let location = PostgresAddress.isPostgresURI(database) ? try DatabaseConfiguration.Location(database)
-            : .sqlite(path: directory.appendingPathComponent(database).path)
+        try await Self.openDatabase(database, in: directory)
+    }
+
+    /// A database as `--db` names it (a file relative to `directory`, an absolute path or a
+    /// PostgreSQL URL), opened with the gateway's schema to look at what it wrote.
+    static func openDatabase(_ database: String, in directory: URL) async throws -> DatabasePool {
+        let location: DatabaseConfiguration.Location
+        if PostgresAddress.isPostgresURI(database) {
+            location = try DatabaseConfiguration.Location(database)
+        } else {
+            location = .sqlite(path: database.hasPrefix("/") ? database : directory.appendingPathComponent(database).path)
+        }
         return try await DatabasePool.open(DatabaseConfiguration(location: location, migrations: BridgeSchema.migrations))
     }
 

@@ -6,6 +6,7 @@ import Signing
 import Storage
 import Synchronization
 import Testing
+import TestSupport
 
 /// A French WhatsApp user through the real binary, the built-in FAQ bot (the sample knowledge
 /// base imported at start-up) and a local contact center (`webhook` adapter, Standard Webhooks
@@ -89,10 +90,11 @@ import Testing
         #expect(condition(), "\(what)")
     }
 
-    @Test func aFrenchUserAsksForAnAdvisorAndComesBackToTheBot() async throws {
+    @Test(arguments: TestBackend.allCases)
+    func aFrenchUserAsksForAnAdvisorAndComesBackToTheBot(_ backend: TestBackend) async throws {
         let fake = Fake()
         let (server, fakePort) = try fake.start()
-        let gateway = try await GatewayUnderTest.start(config: Self.config(faq: true), fakePort: fakePort)
+        let gateway = try await GatewayUnderTest.start(config: Self.config(faq: true), fakePort: fakePort, backend: backend)
         defer { gateway.removeDirectory() }
         let client = gateway.client
         func inbound(_ sid: String, _ text: String) async throws {
@@ -187,14 +189,13 @@ import Testing
         await pool.close()
     }
 
-    @Test func theHandoffAndHandbackRoutes() async throws {
+    @Test(arguments: TestBackend.allCases) func theHandoffAndHandbackRoutes(_ backend: TestBackend) async throws {
         let fake = Fake()
         let (server, fakePort) = try fake.start()
-        let gateway = try await GatewayUnderTest.start(config: Self.config(), fakePort: fakePort)
+        let gateway = try await GatewayUnderTest.start(config: Self.config(), fakePort: fakePort, backend: backend)
         defer { gateway.removeDirectory() }
-        let directory = gateway.directory
-        let key = try await BinaryRunner.createKey(db: "botbridge.sqlite", directory: directory, scopes: "conversations.read,conversations.write")
-        let reader = try await BinaryRunner.createKey(db: "botbridge.sqlite", directory: directory, scopes: "conversations.read")
+        let key = try await gateway.createKey(scopes: "conversations.read,conversations.write")
+        let reader = try await gateway.createKey(scopes: "conversations.read")
         let client = gateway.client
         try await gateway.inbound("SM_API_1", from: "whatsapp:+33600000009", "Hello")
         let list = try await client.send(HTTPClientRequest(url: gateway.base + "/v1/conversations", headers: [("Authorization", "Bearer \(key)")]))
@@ -226,11 +227,13 @@ import Testing
         await server.shutdown()
     }
 
-    @Test func noAgentInTimeSendsTheNoticeAndGivesTheConversationBackToTheBot() async throws {
+    @Test(arguments: TestBackend.allCases)
+    func noAgentInTimeSendsTheNoticeAndGivesTheConversationBackToTheBot(_ backend: TestBackend) async throws {
         let fake = Fake()
         let (server, fakePort) = try fake.start()
         let gateway = try await GatewayUnderTest.start(
-            config: Self.config(centerExtra: #", "no_agent_after_seconds": 1, "no_agent_fallback": "bot""#), fakePort: fakePort)
+            config: Self.config(centerExtra: #", "no_agent_after_seconds": 1, "no_agent_fallback": "bot""#), fakePort: fakePort,
+            backend: backend)
         defer { gateway.removeDirectory() }
         func inbound(_ sid: String, _ text: String) async throws {
             try await gateway.inbound(sid, from: "whatsapp:+33600000010", text)
@@ -252,10 +255,10 @@ import Testing
     /// The FAQ bot does not understand three times in a row: each time the French fallback
     /// notice, and at the third a handoff with detector `fallbacks`. Back with the bot, the count
     /// starts again.
-    @Test func threeFallbacksInARowHandOff() async throws {
+    @Test(arguments: TestBackend.allCases) func threeFallbacksInARowHandOff(_ backend: TestBackend) async throws {
         let fake = Fake()
         let (server, fakePort) = try fake.start()
-        let gateway = try await GatewayUnderTest.start(config: Self.config(faq: true), fakePort: fakePort)
+        let gateway = try await GatewayUnderTest.start(config: Self.config(faq: true), fakePort: fakePort, backend: backend)
         defer { gateway.removeDirectory() }
         func inbound(_ sid: String, _ text: String) async throws {
             try await gateway.inbound(sid, from: "whatsapp:+33600000011", text)
@@ -293,6 +296,7 @@ import Testing
         await server.shutdown()
     }
 
+    /// Configuration errors, refused before anything is stored: no backend to vary.
     @Test func builtInPartsRefuseBadConfiguration() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-builtin-config-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -315,7 +319,7 @@ import Testing
 
     /// `examples/contact-center.json` as it is: a Rasa bot, the webhook contact center signed
     /// both ways with `CONTACT_CENTER_SECRET`, the sample knowledge base imported at start-up.
-    @Test func theContactCenterExampleRunsAsItIs() async throws {
+    @Test(arguments: TestBackend.allCases) func theContactCenterExampleRunsAsItIs(_ backend: TestBackend) async throws {
         let fake = Fake()
         let (server, fakePort) = try fake.start()
         let fakeURL = "http://127.0.0.1:\(fakePort)"
@@ -324,7 +328,7 @@ import Testing
             environment: ["BOTBRIDGE_PUBLIC_URL": Self.publicURL, "BOT_URL": fakeURL + "/rasa", "BOT_SIGNING_SECRET": ChannelsEndToEndTests.botSecret,
                           "TWILIO_ACCOUNT_SID": "AC_FAKE", "TWILIO_AUTH_TOKEN": "fake_twilio_auth_token_0000",
                           "TWILIO_FROM": "whatsapp:+14155238886", "TWILIO_API_BASE": fakeURL,
-                          "CONTACT_CENTER_URL": fakeURL + "/cc", "CONTACT_CENTER_SECRET": Self.ccSecret])
+                          "CONTACT_CENTER_URL": fakeURL + "/cc", "CONTACT_CENTER_SECRET": Self.ccSecret], backend: backend)
         defer { gateway.removeDirectory() }
         #expect(gateway.runner.stderr.contains(#"msg="knowledge base imported" articles=12"#))
         try await gateway.inbound("SM_EX_1", from: "whatsapp:+447700900123", "Where is my parcel?")
@@ -352,10 +356,11 @@ import Testing
 
     /// A bot with `"standby": true` still hears the user while an agent has the conversation
     /// (marked standby), and nothing it answers then reaches the user.
-    @Test func aStandbyBotListensWhilePeopleHoldTheConversation() async throws {
+    @Test(arguments: TestBackend.allCases)
+    func aStandbyBotListensWhilePeopleHoldTheConversation(_ backend: TestBackend) async throws {
         let fake = Fake()
         let (server, fakePort) = try fake.start()
-        let gateway = try await GatewayUnderTest.start(config: Self.config(botExtra: #", "standby": true"#), fakePort: fakePort)
+        let gateway = try await GatewayUnderTest.start(config: Self.config(botExtra: #", "standby": true"#), fakePort: fakePort, backend: backend)
         defer { gateway.removeDirectory() }
         try await gateway.inbound("SM_SB_1", from: "whatsapp:+33600000012", "Bonjour")
         try await Self.eventually("the bot's answer") { fake.sends.count == 1 }

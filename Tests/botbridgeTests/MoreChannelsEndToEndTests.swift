@@ -4,6 +4,7 @@ import HTTPClient
 import Signing
 import Storage
 import Testing
+import TestSupport
 
 /// Meta, Google and a provider that exists only in this test (one adapter file, no Swift), on
 /// the real binary with a home folder of its own.
@@ -34,7 +35,8 @@ import Testing
      ]}
     """#
 
-    @Test func signedPayloadsFromThreeProvidersAreStoredOnce() async throws {
+    @Test(arguments: TestBackend.allCases)
+    func signedPayloadsFromThreeProvidersAreStoredOnce(_ backend: TestBackend) async throws {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-home-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: home.appendingPathComponent("adapters"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: home) }
@@ -45,7 +47,8 @@ import Testing
         try Data(Self.acmeAdapter.utf8).write(to: home.appendingPathComponent("adapters/channels/acme.json"))
         try Data(Self.config.utf8).write(to: home.appendingPathComponent("botbridge.json"))
 
-        let gateway = try BinaryRunner(["serve", "--config", "botbridge.json", "--listen", "127.0.0.1:0"], directory: home)
+        let database = try await backend.databaseArgument(directory: home.path)
+        let gateway = try BinaryRunner(["serve", "--config", "botbridge.json", "--listen", "127.0.0.1:0", "--db", database], directory: home)
         let port = try await gateway.waitForListeningPort()
         let client = HTTPClient()
         let base = "http://127.0.0.1:\(port)"
@@ -99,8 +102,7 @@ import Testing
         #expect(try await gateway.waitForExit() == 0)
         await client.shutdown()
 
-        let pool = try await DatabasePool.open(DatabaseConfiguration(path: home.appendingPathComponent("botbridge.sqlite").path,
-                                                                     migrations: BridgeSchema.migrations))
+        let pool = try await GatewayUnderTest.openDatabase(database, in: home)
         let rows = try await pool.read { db in
             try db.query("""
                 SELECT m.channel, m.provider_message_id, m.text, c.locale, i.display_name FROM messages m

@@ -4,6 +4,7 @@ import HTTP
 import HTTPClient
 import Synchronization
 import Testing
+import TestSupport
 
 /// `examples/braze-profiles.json` (plus a contact center, so "a human" can answer) through the
 /// real binary: a WhatsApp user gives an order number and asks for an agent; the profile shows
@@ -67,7 +68,8 @@ import Testing
         return file
     }
 
-    @Test func chatEnrichesTheProfileAndBrazeGetsEachChangeOnce() async throws {
+    @Test(arguments: TestBackend.allCases)
+    func chatEnrichesTheProfileAndBrazeGetsEachChangeOnce(_ backend: TestBackend) async throws {
         let braze = FakeBraze()
         let (server, fakePort) = try braze.start()
         let fake = "http://127.0.0.1:\(fakePort)"
@@ -77,7 +79,7 @@ import Testing
             "BOTBRIDGE_PUBLIC_URL": GatewayUnderTest.publicURL, "BOT_URL": fake + "/bot", "BOT_SIGNING_SECRET": ChannelsEndToEndTests.botSecret,
             "TWILIO_ACCOUNT_SID": "AC_FAKE", "TWILIO_AUTH_TOKEN": ChannelsEndToEndTests.authToken, "TWILIO_FROM": "whatsapp:+14155238886",
             "TWILIO_API_BASE": fake, "BRAZE_REST_ENDPOINT": fake, "BRAZE_API_KEY": Self.brazeKey,
-        ])
+        ], backend: backend)
         defer { gateway.removeDirectory() }
 
         // 1. The order number is read out of the message; the first batch gets a 429, and the
@@ -96,7 +98,7 @@ import Testing
         #expect(try await HandoffEndToEndTests.signedEvent(#"{"type":"case.resolved","case_id":"\#(caseID)"}"#, to: gateway).status == 200)
 
         // 3. The business links the WhatsApp user to its own id; later changes go by external_id.
-        let key = try await BinaryRunner.createKey(db: "botbridge.sqlite", directory: gateway.directory, scopes: "users.read,users.track")
+        let key = try await gateway.createKey(scopes: "users.read,users.track")
         let identified = try await gateway.client.send(HTTPClientRequest(
             method: "POST", url: gateway.base + "/v1/users/cust-42/identify",
             headers: [("Authorization", "Bearer \(key)"), ("Content-Type", "application/json")],

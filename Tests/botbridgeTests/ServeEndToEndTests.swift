@@ -1,11 +1,12 @@
 import Foundation
 import HTTPClient
 import Testing
+import TestSupport
 
 /// `botbridge serve` as a real process, spoken to over loopback with our libcurl client.
 @Suite struct ServeEndToEndTests {
-    @Test func servesHealthAndMetricsThenStopsOnSIGTERM() async throws {
-        let server = try BinaryRunner(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+    @Test(arguments: TestBackend.allCases) func servesHealthAndMetricsThenStopsOnSIGTERM(_ backend: TestBackend) async throws {
+        let server = try BinaryRunner(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"] + (try await backend.scratchDatabaseArguments()))
         let port = try await server.waitForListeningPort()
         let client = HTTPClient()
         defer { Task { await client.shutdown() } }
@@ -31,8 +32,9 @@ import Testing
         #expect(server.stderr.contains(#""signal":"SIGTERM""#))
     }
 
-    @Test func sigintWhileARequestIsInFlightFinishesItAndExitsZero() async throws {
-        let server = try BinaryRunner(["serve", "--listen", "127.0.0.1:0", "--echo"])
+    @Test(arguments: TestBackend.allCases)
+    func sigintWhileARequestIsInFlightFinishesItAndExitsZero(_ backend: TestBackend) async throws {
+        let server = try BinaryRunner(["serve", "--listen", "127.0.0.1:0", "--echo"] + (try await backend.scratchDatabaseArguments()))
         let port = try await server.waitForListeningPort()
         let client = HTTPClient()
         defer { Task { await client.shutdown() } }
@@ -68,6 +70,7 @@ import Testing
         #expect(server.stderr.contains("signal=SIGINT"))
     }
 
+    /// The listening socket only: SQLite, the default.
     @Test func busyPortIsAClearError() async throws {
         let first = try BinaryRunner(["serve", "--listen", "127.0.0.1:0"])
         let port = try await first.waitForListeningPort()
@@ -76,5 +79,16 @@ import Testing
         #expect(err.contains("address already in use"))
         first.signal(SIGTERM)
         #expect(try await first.waitForExit() == 0)
+    }
+}
+
+extension TestBackend {
+    /// What `--db` a gateway in a scratch directory of its own gets: nothing on SQLite (its
+    /// default file there), a new database on PostgreSQL.
+    func scratchDatabaseArguments() async throws -> [String] {
+        switch self {
+        case .sqlite: return []
+        case .postgres: return ["--db", try await databaseArgument(directory: "")]
+        }
     }
 }

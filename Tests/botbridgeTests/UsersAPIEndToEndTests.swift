@@ -1,18 +1,21 @@
 import Foundation
 import HTTPClient
 import Testing
+import TestSupport
 
 /// The profile routes of a running gateway: `/users/track` answers as Braze does (and refuses
 /// what Braze refuses, storing nothing), `GET /v1/users/{external_id}` and `identify` with
 /// their errors.
 @Suite struct UsersAPIEndToEndTests {
-    @Test func trackReadAndIdentifyOverHTTP() async throws {
+    @Test(arguments: TestBackend.allCases) func trackReadAndIdentifyOverHTTP(_ backend: TestBackend) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-users-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let key = try await BinaryRunner.createKey(db: "u.sqlite", directory: directory, scopes: "users.track,users.read")
-        let readOnly = try await BinaryRunner.createKey(db: "u.sqlite", directory: directory, scopes: "users.read")
-        let gateway = try BinaryRunner(["serve", "--listen", "127.0.0.1:0", "--db", "u.sqlite", "--home", BinaryRunner.repositoryRoot.path],
+        let database = try await backend.databaseArgument(directory: directory.path, name: "u.sqlite")
+        try await BinaryRunner.prepareForTools(db: database, directory: directory)
+        let key = try await BinaryRunner.createKey(db: database, directory: directory, scopes: "users.track,users.read")
+        let readOnly = try await BinaryRunner.createKey(db: database, directory: directory, scopes: "users.read")
+        let gateway = try BinaryRunner(["serve", "--listen", "127.0.0.1:0", "--db", database, "--home", BinaryRunner.repositoryRoot.path],
                                        directory: directory)
         let port = try await gateway.waitForListeningPort()
         let base = "http://127.0.0.1:\(port)"

@@ -5,6 +5,7 @@ import HTTPClient
 import Storage
 import Synchronization
 import Testing
+import TestSupport
 
 /// The built-in web chat on the real binary: sessions, posting, long-poll and server-sent
 /// events, and that one session never sees another's messages.
@@ -22,6 +23,8 @@ import Testing
         let port: Int
         let client = HTTPClient()
         let directory: URL
+        /// What `--db` got.
+        let database: String
         var base: String { "http://127.0.0.1:\(port)" }
 
         func send(_ method: String, _ path: String, _ body: String? = nil, token: String? = nil,
@@ -48,7 +51,7 @@ import Testing
         }
 
         func reply(_ conversation: String, _ text: String) async throws {
-            let key = try await BinaryRunner.createKey(db: "botbridge.sqlite", directory: directory, scopes: "messages.send")
+            let key = try await BinaryRunner.createKey(db: database, directory: directory, scopes: "messages.send")
             let answer = try await send("POST", "/v1/conversations/\(conversation)/messages", #"{"text":"\#(text)","suggestions":[{"text":"Agent","postback":"LIVE_AGENT"}]}"#,
                                         token: key)
             #expect(answer.status == 202)
@@ -62,16 +65,19 @@ import Testing
         }
     }
 
-    static func start(botURL: String = "http://127.0.0.1:9/bot") async throws -> Gateway {
+    static func start(_ backend: TestBackend, botURL: String = "http://127.0.0.1:9/bot") async throws -> Gateway {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-webchat-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try Data(config.utf8).write(to: directory.appendingPathComponent("botbridge.json"))
-        let runner = try BinaryRunner(["serve", "--config", "botbridge.json", "--home", BinaryRunner.repositoryRoot.path, "--listen", "127.0.0.1:0"],
+        let database = try await backend.databaseArgument(directory: directory.path)
+        let runner = try BinaryRunner(["serve", "--config", "botbridge.json", "--home", BinaryRunner.repositoryRoot.path, "--listen", "127.0.0.1:0",
+                                       "--db", database],
                                       directory: directory, environment: ["BOT_URL": botURL])
-        return Gateway(runner: runner, port: try await runner.waitForListeningPort(), directory: directory)
+        return Gateway(runner: runner, port: try await runner.waitForListeningPort(), directory: directory, database: database)
     }
 
-    @Test func aSessionPostsReadsAndNeverSeesAnotherUsersMessages() async throws {
+    @Test(arguments: TestBackend.allCases)
+    func aSessionPostsReadsAndNeverSeesAnotherUsersMessages(_ backend: TestBackend) async throws {
         let received = Mutex<[String]>([])
         var router = Router()
         router.post("/bot") { request, _ in
@@ -82,7 +88,7 @@ import Testing
         serverConfiguration.eventLoopCount = 1
         let bot = HTTPServer(configuration: serverConfiguration, responder: router)
         let botPort = try bot.start()
-        let gateway = try await Self.start(botURL: "http://127.0.0.1:\(botPort)/bot")
+        let gateway = try await Self.start(backend, botURL: "http://127.0.0.1:\(botPort)/bot")
         defer { try? FileManager.default.removeItem(at: gateway.directory) }
 
         let ana = try await gateway.session()
@@ -150,8 +156,7 @@ import Testing
         await bot.shutdown()
 
         // Replies handed to the page were marked delivered.
-        let pool = try await DatabasePool.open(DatabaseConfiguration(path: gateway.directory.appendingPathComponent("botbridge.sqlite").path,
-                                                                     migrations: BridgeSchema.migrations))
+        let pool = try await GatewayUnderTest.openDatabase(gateway.database, in: gateway.directory)
         let statuses = try await pool.read { db in
             try db.query("SELECT direction, status FROM messages ORDER BY id").map { "\($0.string("direction")!):\($0.string("status")!)" }
         }
@@ -159,8 +164,9 @@ import Testing
         #expect(statuses == ["inbound:received", "inbound:received", "outbound:delivered", "inbound:received"])
     }
 
-    @Test func badSessionsAndBodiesAreRefusedAndNothingIsStored() async throws {
-        let gateway = try await Self.start()
+    @Test(arguments: TestBackend.allCases)
+    func badSessionsAndBodiesAreRefusedAndNothingIsStored(_ backend: TestBackend) async throws {
+        let gateway = try await Self.start(backend)
         defer { try? FileManager.default.removeItem(at: gateway.directory) }
         let ana = try await gateway.session()
 
@@ -210,8 +216,7 @@ import Testing
         #expect(page.bodyText.contains("EventSource"))
 
         try await gateway.stop()
-        let pool = try await DatabasePool.open(DatabaseConfiguration(path: gateway.directory.appendingPathComponent("botbridge.sqlite").path,
-                                                                     migrations: BridgeSchema.migrations))
+        let pool = try await GatewayUnderTest.openDatabase(gateway.database, in: gateway.directory)
         let counts = try await pool.read { db in
             [try db.scalar("SELECT count(*) FROM messages").int, try db.scalar("SELECT count(*) FROM webchat_sessions").int,
              try db.scalar("SELECT count(*) FROM deliveries").int]
@@ -222,14 +227,18 @@ import Testing
 
     /// The README's walkthrough: with no configuration, the web chat's question is answered by
     /// the FAQ bot from the sample knowledge base (imported at start-up), "agent" hands off to the
-    /// built-in log contact center and the user gets the handoff notice.
-    @Test func serveWithoutConfigurationRunsTheEmbeddedDefault() async throws {
+    /// built-in log contact center and the user gets the handoff notice. On PostgreSQL, only `--db`
+    /// is given; on SQLite not even that: the file appears in the working directory.
+    @Test(arguments: TestBackend.allCases)
+    func serveWithoutConfigurationRunsTheEmbeddedDefault(_ backend: TestBackend) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("botbridge-embedded-" + UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let runner = try BinaryRunner(["serve", "--listen", "127.0.0.1:0"], directory: directory,
+        let database = try await backend.scratchDatabaseArguments()
+        let runner = try BinaryRunner(["serve", "--listen", "127.0.0.1:0"] + database, directory: directory,
                                       environment: ["BOTBRIDGE_HOME": BinaryRunner.repositoryRoot.path])
-        let gateway = Gateway(runner: runner, port: try await runner.waitForListeningPort(), directory: directory)
+        let gateway = Gateway(runner: runner, port: try await runner.waitForListeningPort(), directory: directory,
+                              database: database.last ?? "botbridge.sqlite")
         #expect(runner.stderr.contains("/channels/web/chat"))
         #expect(runner.stderr.contains(#"msg="knowledge base imported" articles=12"#))
         let session = try await gateway.session("web", #"{"name":"Ana","locale":"en"}"#)
@@ -251,7 +260,7 @@ import Testing
         let events = try await gateway.send("POST", "/contact-centers/console/events", #"{"type":"agent.joined"}"#)
         #expect(events.status == 404 && events.bodyText.contains("takes no events"))
         try await gateway.stop()
-        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("botbridge.sqlite").path))
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("botbridge.sqlite").path) == (backend == .sqlite))
     }
 
     static func eventually(_ condition: () -> Bool) async throws {

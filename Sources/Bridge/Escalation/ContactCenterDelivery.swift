@@ -91,7 +91,10 @@ public enum ContactCenterDelivery {
             let patch = TemplateValue.object(saved).json
             let ref = saved["ref"]?.textValue
             return { db in
-                try db.run("UPDATE cases SET refs = json_patch(refs, ?), external_ref = coalesce(?, external_ref) WHERE public_id = ?",
+                // The saved names join the ones already there (a flat object of strings: SQLite's
+                // merge patch and PostgreSQL's jsonb concatenation agree).
+                let merged = db.dialect == .postgres ? "(CAST(refs AS jsonb) || CAST(? AS jsonb))::text" : "json_patch(refs, ?)"
+                try db.run("UPDATE cases SET refs = \(merged), external_ref = coalesce(?, external_ref) WHERE public_id = ?",
                            patch, ref, step.casePublicID)
             }
         }

@@ -80,13 +80,16 @@ struct ProfileView: Encodable {
             attributes[name] = Profiles.decode(json)
             sources[name] = Source(source: row.string("source") ?? "", updatedAt: time(row.int64("updated_at")))
         }
+        // Labels in code-point order, as SQLite's BINARY collation sorts them, whatever collation
+        // the PostgreSQL database was created with.
+        let byLabel = db.dialect == .postgres ? #"label COLLATE "C""# : "label"
         return ProfileView(
             externalID: externalID, identified: user.int("identified") == 1, createdAt: time(user.int64("created_at")),
             identities: try db.query("SELECT channel, address, display_name, created_at FROM identities WHERE user_id = ? ORDER BY id", id).map {
                 Identity(channel: $0.string("channel") ?? "", address: $0.string("address") ?? "", displayName: $0.string("display_name"),
                          createdAt: time($0.int64("created_at")))
             },
-            aliases: try db.query("SELECT label, name FROM user_aliases WHERE user_id = ? ORDER BY label", id).map {
+            aliases: try db.query("SELECT label, name FROM user_aliases WHERE user_id = ? ORDER BY \(byLabel)", id).map {
                 Alias(aliasName: $0.string("name") ?? "", aliasLabel: $0.string("label") ?? "")
             },
             attributes: .object(attributes), attributeSources: sources,
