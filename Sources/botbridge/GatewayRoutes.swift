@@ -20,8 +20,9 @@ struct GatewayRoutes {
 
     func router() -> Router {
         var router = Router()
-        // Outermost: a request that cannot reach the database is 503 + Retry-After, never 500.
-        router.add(middleware: DatabaseUnavailable())
+        // Outermost: a request the database cannot take is 503 + Retry-After (unreachable, lost
+        // conflicts) or 422 (text PostgreSQL cannot store), never 500.
+        router.add(middleware: StorageFailures())
         let health = Array(#"{"status":"ok"}"#.utf8)
         router.get("/healthz") { _, _ in
             HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: health)

@@ -191,4 +191,17 @@ import TestSupport
         a.removeDirectory()
         b.removeDirectory()
     }
+
+    /// Text PostgreSQL cannot hold (a NUL character, which SQLite stores) is refused with a 422
+    /// that says so, and nothing of the request is stored.
+    @Test func textWithANulCharacterIs422OnPostgreSQL() async throws {
+        let database = try await TestPostgres.shared().makeDatabase()
+        let gateway = try await GatewayUnderTest.start(config: Self.config, fakePort: 9, database: database)
+        // A signed Twilio form whose Body holds %00.
+        #expect(await Self.post(gateway, sid: "SM-nul", from: "whatsapp:+34600000042", text: "a\u{0}b") == 422)
+        try await gateway.stop()
+        let messages = try await gateway.openDatabase().read { db in try db.scalar("SELECT count(*) FROM messages").int }
+        #expect(messages == 0)
+        gateway.removeDirectory()
+    }
 }
