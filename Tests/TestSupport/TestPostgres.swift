@@ -97,7 +97,7 @@ public actor TestPostgres {
             let log = (try? String(contentsOfFile: directory + "/initdb.log", encoding: .utf8)) ?? ""
             throw Unavailable(description: "initdb failed (exit \(status)): \(log.suffix(800))")
         }
-        let server = TestPostgres(directory: directory, port: freePort(), control: "\(prefix)\(bin)/pg_ctl -D \(directory)/data")
+        let server = TestPostgres(directory: directory, port: LoopbackPort.free(), control: "\(prefix)\(bin)/pg_ctl -D \(directory)/data")
         // The watchdog: stops the server and removes the directory once this process is gone.
         shell("\(prefix)sh -c 'while [ -d /proc/\(getpid()) ]; do sleep 1; done; \(bin)/pg_ctl -D \(directory)/data -m immediate stop; rm -rf \(directory)'", wait: false)
         try server.startServer()
@@ -132,19 +132,6 @@ public actor TestPostgres {
             return "\(root)/\(version)/bin"
         }
         return nil
-    }
-
-    private static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// Runs `/bin/bash -c script` (bash: closing descriptors above 9 needs it) (stdin from /dev/null), spawned with posix_spawn; waits for its

@@ -14,7 +14,7 @@ import TestSupport
         let database = try await backend.databaseArgument(directory: directory.path, name: "ops.sqlite")
         // Nothing listens on the target port: every attempt is refused.
         let server = try BinaryRunner(["serve", "--listen", "127.0.0.1:0", "--db", database,
-                                       "--dev-outbox-url", "http://127.0.0.1:\(ClosedPortFinder.port())/hook"], directory: directory)
+                                       "--dev-outbox-url", "http://127.0.0.1:\(LoopbackPort.free())/hook"], directory: directory)
         let port = try await server.waitForListeningPort()
         let client = HTTPClient()
         defer { Task { await client.shutdown() } }
@@ -115,26 +115,6 @@ import TestSupport
         let (status, _, err) = try await BinaryRunner.run(["deliveries", "list", "--db", "absent.sqlite"])
         #expect(status == 1)
         #expect(err.contains("no database at absent.sqlite"))
-    }
-}
-
-/// A loopback port with nothing listening (bound, then released).
-enum ClosedPortFinder {
-    static func port() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        _ = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 
