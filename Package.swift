@@ -25,10 +25,14 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["CLinux", "Logging"], swiftSettings: strict),
         .target(name: "HTTPClient", dependencies: ["CCurl", "Logging"], swiftSettings: strict),
         .target(name: "Signing", swiftSettings: strict),
+        // RFC 6455 client: frames, handshake, ping/pong and close over plain TCP or libcurl's TLS stream.
+        .target(name: "WebSocket", dependencies: ["CCurl", "CLinux", "Signing", "Logging"], swiftSettings: strict),
+        // Discord's wire protocol: the Gateway session (identify, heartbeat, resume), interactions, REST rate limits.
+        .target(name: "Discord", dependencies: ["WebSocket", "HTTPClient", "Signing", "Logging"], swiftSettings: strict),
         .target(name: "Templates", dependencies: ["Signing"], swiftSettings: strict),
         .target(name: "Storage", dependencies: ["CSQLite", "CLibpq", "Logging"], swiftSettings: strict),
-        .target(name: "Bridge", dependencies: ["Storage", "Signing", "Templates", "HTTPClient", "HTTP", "Logging"], swiftSettings: strict),
-        .executableTarget(name: "botbridge", dependencies: ["Bridge", "Storage", "Signing", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
+        .target(name: "Bridge", dependencies: ["Storage", "Signing", "Templates", "HTTPClient", "HTTP", "Discord", "Logging"], swiftSettings: strict),
+        .executableTarget(name: "botbridge", dependencies: ["Bridge", "Discord", "Storage", "Signing", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
         // Benchmark only (bench/client.sh): drives HTTPClient against a local server. Not a product.
         .executableTarget(name: "client-load", dependencies: ["HTTPClient"], path: "bench/ClientLoad", swiftSettings: strict),
         // Benchmark only (bench/outbox.sh): outbox throughput and group commit. Not a product.
@@ -41,17 +45,19 @@ let package = Package(
         .executableTarget(name: "render-load", dependencies: ["Templates"], path: "bench/TemplateRenderLoad", swiftSettings: strict),
 
         // Test support only: a throw-away PostgreSQL server per test process. Not a product.
-        .target(name: "TestSupport", dependencies: ["Storage"], path: "Tests/TestSupport", swiftSettings: strict),
+        .target(name: "TestSupport", dependencies: ["Storage", "WebSocket"], path: "Tests/TestSupport", swiftSettings: strict),
 
         .testTarget(name: "LoggingTests", dependencies: ["Logging"], swiftSettings: strict),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Logging"], swiftSettings: strict),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP", "Logging"], swiftSettings: strict),
         .testTarget(name: "SigningTests", dependencies: ["Signing"], swiftSettings: strict),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "TestSupport", "Logging"], swiftSettings: strict),
+        .testTarget(name: "DiscordTests", dependencies: ["Discord", "WebSocket", "TestSupport", "HTTP", "HTTPClient", "Signing", "Logging"], swiftSettings: strict),
         // GoldenLiquid/: the vendored conformance suite, read from the source tree by the tests.
         .testTarget(name: "TemplatesTests", dependencies: ["Templates"], exclude: ["GoldenLiquid"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Logging", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "BridgeTests", dependencies: ["Bridge", "Storage", "Templates", "TestSupport", "Signing", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
-        .testTarget(name: "botbridgeTests", dependencies: ["botbridge", "Bridge", "Storage", "TestSupport", "CLinux", "HTTP", "HTTPClient", "Logging"], swiftSettings: strict),
+        .testTarget(name: "botbridgeTests", dependencies: ["botbridge", "Bridge", "Storage", "TestSupport", "CLinux", "HTTP", "HTTPClient", "Signing", "WebSocket", "Logging"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )
